@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# The whole test suite, from a fresh machine: installs what is missing, then runs
+# formatting and lint checks and every test. Exit status 0 only when everything passed.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+SETUP_PEERS="${SETUP_PEERS:-0}" scripts/setup.sh
+
+rustup component list --installed 2>/dev/null | grep -q '^rustfmt' || rustup component add rustfmt clippy
+
+echo "== cargo fmt --check"
+cargo fmt --check
+echo "== cargo clippy --all-targets -- -D warnings"
+cargo clippy --locked --all-targets -- -D warnings
+echo "== cargo test"
+cargo test --locked

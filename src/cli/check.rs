@@ -1,0 +1,117 @@
+//! `sip7940 check`: the effective configuration and the findings, as text or JSON.
+
+use super::{Cli, output};
+use crate::config::print::cnf_value;
+use crate::config::{Finding, Origin, Setting, Severity};
+use crate::io::config_dir::{FromDir, load_dir};
+use serde_json::{Value, json};
+use std::process::ExitCode;
+
+/// Options of `check`.
+#[derive(Debug, clap::Args)]
+pub struct CheckArgs {
+    /// Print one JSON document instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+pub(super) fn run(cli: &Cli, args: &CheckArgs) -> ExitCode {
+    let from = match load_dir(&cli.config_dir, cli.mac, &cli.set) {
+        Ok(from) => from,
+        Err(err) => {
+            if args.json {
+                let _ = output::print(&format!("{}\n", json!({ "error": err.to_string() })));
+            }
+            eprintln!("sip7940 check: {err}");
+            return ExitCode::from(2);
+        }
+    };
+    let text = if args.json { format!("{:#}\n", to_json(&from)) } else { to_text(&from) };
+    if let Err(err) = output::print(&text) {
+        eprintln!("sip7940 check: cannot write the report: {err}");
+        return ExitCode::from(2);
+    }
+    ExitCode::from(if from.loaded.has_errors() { 1 } else { 0 })
+}
+
+fn files_line(from: &FromDir) -> String {
+    let files: Vec<String> = from.paths.iter().map(|p| p.display().to_string()).collect();
+    let mac = from.chosen.mac.map(|m| format!(" (MAC {m})")).unwrap_or_default();
+    format!("{}{mac}", files.join(" + "))
+}
+
+fn to_text(from: &FromDir) -> String {
+    let mut out = format!("; sip7940 effective configuration: {}\n", files_line(from));
+    let rows: Vec<(String, &Setting)> =
+        from.loaded.settings.iter().map(|s| (format!("{} : {}", s.key, cnf_value(&s.shown)), s)).collect();
+    let width = rows.iter().map(|(r, _)| r.chars().count()).max().unwrap_or(0);
+    for (row, setting) in &rows {
+        let unknown = if setting.known { "" } else { " (unknown key, kept)" };
+        out.push_str(&format!("{row:<width$}  ; {}{unknown}\n", setting.origin));
+    }
+    out.push('\n');
+    for finding in &from.loaded.findings {
+        out.push_str(&format!("{finding}\n"));
+    }
+    out.push_str(&summary(&from.loaded.findings));
+    out.push('\n');
+    out
+}
+
+fn summary(findings: &[Finding]) -> String {
+    if findings.is_empty() {
+        return "check: no findings".into();
+    }
+    let count = |s| findings.iter().filter(|f| f.severity == s).count();
+    format!(
+        "check: {} error(s), {} warning(s), {} info",
+        count(Severity::Error),
+        count(Severity::Warning),
+        count(Severity::Info)
+    )
+}
+
+fn origin_json(origin: &Origin) -> Value {
+    match origin {
+        Origin::File { path, line } => json!({ "from": origin.to_string(), "file": path, "line": line }),
+        _ => json!({ "from": origin.to_string(), "file": null, "line": null }),
+    }
+}
+
+fn with_origin(mut fields: Value, origin: &Origin) -> Value {
+    if let (Some(map), Value::Object(o)) = (fields.as_object_mut(), origin_json(origin)) {
+        map.extend(o);
+    }
+    fields
+}
+
+fn to_json(from: &FromDir) -> Value {
+    let settings: Vec<Value> = from
+        .loaded
+        .settings
+        .iter()
+        .map(|s| with_origin(json!({ "key": s.key, "value": s.shown, "known": s.known }), &s.origin))
+        .collect();
+    let findings: Vec<Value> = from
+        .loaded
+        .findings
+        .iter()
+        .map(|f| {
+            let fields = json!({
+                "severity": f.severity.word(), "code": f.code, "key": f.key,
+                "problem": f.problem, "advice": f.advice, "text": f.to_string(),
+            });
+            with_origin(fields, &f.origin)
+        })
+        .collect();
+    let count = |s| from.loaded.findings.iter().filter(|f| f.severity == s).count();
+    json!({
+        "files": from.paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>(),
+        "mac": from.chosen.mac.map(|m| m.to_string()),
+        "settings": settings,
+        "findings": findings,
+        "errors": count(Severity::Error),
+        "warnings": count(Severity::Warning),
+        "info": count(Severity::Info),
+    })
+}

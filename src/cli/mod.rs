@@ -1,0 +1,80 @@
+//! The command line: turns arguments into work and results into what a person (or a
+//! monitoring tool) reads. Nothing here is protocol logic.
+
+mod check;
+mod output;
+
+use crate::config::Mac;
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// A software Cisco 7940 SIP phone that boots from the phone's own config files.
+#[derive(Debug, Parser)]
+#[command(name = "sip7940", version, about, propagate_version = true)]
+pub struct Cli {
+    /// The phone's TFTP root: holds SIPDefault.cnf and SIP<MAC>.cnf (names in any case).
+    #[arg(long, global = true, value_name = "DIR", default_value = ".")]
+    pub config_dir: PathBuf,
+
+    /// Which SIP<MAC>.cnf to read (000C30A97025, 00:0c:30:a9:70:25, 00-0C-30-A9-70-25);
+    /// needed only when DIR holds several.
+    #[arg(long, global = true, value_name = "MAC")]
+    pub mac: Option<Mac>,
+
+    /// Override any CNF key, after both files (repeatable): --set nat_enable=1
+    #[arg(long = "set", global = true, value_name = "KEY=VALUE", value_parser = parse_set)]
+    pub set: Vec<(String, String)>,
+
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Read, merge, validate and lint the config files; print the effective configuration
+    /// and the findings. Exit 0 without errors, 1 with errors, 2 when the files cannot be read.
+    Check(check::CheckArgs),
+}
+
+/// `KEY=VALUE`, with the value optionally in double quotes.
+fn parse_set(arg: &str) -> Result<(String, String), String> {
+    let (key, value) = arg.split_once('=').ok_or_else(|| format!("{arg:?} is not KEY=VALUE"))?;
+    let key = key.trim();
+    if key.is_empty() {
+        return Err(format!("{arg:?} has no key before '='"));
+    }
+    let value = value.trim();
+    let value = value.strip_prefix('"').and_then(|v| v.strip_suffix('"')).unwrap_or(value);
+    Ok((key.to_owned(), value.to_owned()))
+}
+
+/// Runs the command line; the process exits with the returned code.
+pub fn run() -> ExitCode {
+    let cli = Cli::parse();
+    match &cli.command {
+        Command::Check(args) => check::run(&cli, args),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn set_pairs() {
+        assert_eq!(parse_set("nat_enable=1"), Ok(("nat_enable".into(), "1".into())));
+        assert_eq!(parse_set("nat_address=\"\""), Ok(("nat_address".into(), "".into())));
+        assert_eq!(parse_set("phone_label = a=b"), Ok(("phone_label".into(), "a=b".into())));
+        assert!(parse_set("novalue").is_err());
+        assert!(parse_set("=1").is_err());
+    }
+
+    #[test]
+    fn clap_is_consistent() {
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
+    }
+}

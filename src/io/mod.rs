@@ -1,0 +1,4 @@
+//! The edge: everything that touches the file system, sockets, the clock or the sound card.
+//! The rest of the crate is fed from here.
+
+pub mod config_dir;

@@ -1,0 +1,25 @@
+//! sip7940: a software Cisco 7940 SIP phone.
+//!
+//! It boots from the phone's real config files (`SIPDefault.cnf` + `SIP<MAC>.cnf`),
+//! registers with a provider under the phone's own NAT rules, and places and answers calls.
+//!
+//! # Shape
+//!
+//! ```text
+//!  config ──PhoneConfig──▶ ua::Phone ◀──Input (datagram, timeout, command)── io::driver
+//!                              │  └──Output (transmit, timeout, event)──▶   (tokio, cpal)
+//!                           sip::*  media::*
+//! ```
+//!
+//! * `config`, `sip`, `ua` and `media` are pure (sans-IO): no sockets, no tokio, no sound
+//!   card, no wall clock, no global RNG. Time and randomness are passed in, so tests run
+//!   on a simulated clock and network, deterministically and in milliseconds.
+//! * [`io`] is the only edge; [`cli`] only talks to people.
+//!
+//! # Panic policy
+//!
+//! Bad input — from the network or from a config file — is an error value, never a panic.
+
+pub mod cli;
+pub mod config;
+pub mod io;

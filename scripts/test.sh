@@ -12,4 +12,6 @@ cargo fmt --check
 echo "== cargo clippy --all-targets -- -D warnings"
 cargo clippy --locked --all-targets -- -D warnings
 echo "== cargo test"
+# The G.711 tests compare with the ITU vectors in ../shared; here they must be there.
+export REQUIRE_G711_VECTORS=1
 cargo test --locked

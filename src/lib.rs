@@ -23,4 +23,5 @@
 pub mod cli;
 pub mod config;
 pub mod io;
+pub mod media;
 pub mod sip;

@@ -1,0 +1,16 @@
+//! Pure, sans-IO audio primitives for the phone's media path.
+//!
+//! Nothing in here touches a clock, a thread, a file or a random-number generator: every
+//! function is a deterministic transformation of its inputs, and every stateful type advances
+//! only when it is handed (or asked for) samples.
+//!
+//! * [`g711`]: μ-law (PCMU) and A-law (PCMA) companding, bit-exact to ITU-T G.191.
+//! * [`tone`]: phase-continuous single/dual sine generators (DTMF, call-progress tones)
+//!   and sample-count-driven cadences.
+//! * [`goertzel`]: single-frequency power measurement.
+//! * [`dtmf`]: a DTMF digit detector built on it.
+
+pub mod dtmf;
+pub mod g711;
+pub mod goertzel;
+pub mod tone;

@@ -15,6 +15,7 @@
 //! the file is still read. A line with bytes that are not UTF-8 is an error unless it is a
 //! comment.
 
+use std::collections::HashMap;
 use thiserror::Error;
 
 /// One `key : value` line of a CNF file.
@@ -59,7 +60,7 @@ pub enum CnfIssueKind {
         text: String,
     },
     /// The key already appeared on an earlier line of the same file.
-    #[error("the key is set again here; line {first_line} is overridden")]
+    #[error("the key was already set on line {first_line}; the last one wins")]
     DuplicateKey {
         /// Where the key was first set.
         first_line: u32,
@@ -114,11 +115,12 @@ const BOM: &[u8] = b"\xEF\xBB\xBF";
 pub fn read_cnf(bytes: &[u8]) -> CnfFile {
     let bytes = bytes.strip_prefix(BOM).unwrap_or(bytes);
     let mut file = CnfFile::default();
+    let mut first_lines = HashMap::new();
     for (index, raw) in bytes.split(|&b| b == b'\n').enumerate() {
         let line = u32::try_from(index + 1).unwrap_or(u32::MAX);
         let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
         match std::str::from_utf8(raw) {
-            Ok(text) => read_line(text, line, &mut file),
+            Ok(text) => read_line(text, line, &mut file, &mut first_lines),
             Err(err) => {
                 if !is_comment_bytes(raw) {
                     file.issues.push(CnfIssue {
@@ -138,7 +140,8 @@ fn is_comment_bytes(raw: &[u8]) -> bool {
     matches!(first, Some(b'#') | Some(b';'))
 }
 
-fn read_line(text: &str, line: u32, file: &mut CnfFile) {
+/// Reads one line; `first_lines` remembers where each key was first set.
+fn read_line(text: &str, line: u32, file: &mut CnfFile, first_lines: &mut HashMap<String, u32>) {
     let body = text.trim_start();
     if body.is_empty() || body.starts_with('#') || body.starts_with(';') {
         return;
@@ -172,9 +175,11 @@ fn read_line(text: &str, line: u32, file: &mut CnfFile) {
             return;
         }
     };
-    if let Some(first) = file.entries.iter().rev().find(|e| e.key == key) {
-        let first_line = first.line;
-        file.issues.push(issue(CnfIssueKind::DuplicateKey { first_line }));
+    match first_lines.get(key) {
+        Some(&first_line) => file.issues.push(issue(CnfIssueKind::DuplicateKey { first_line })),
+        None => {
+            first_lines.insert(key.to_owned(), line);
+        }
     }
     file.entries.push(CnfEntry { key: key.to_owned(), value, line });
 }

@@ -198,6 +198,7 @@ fn suggest<'k>(key: &str, known: &'k [String]) -> Option<&'k str> {
     let lower = key.to_ascii_lowercase();
     known
         .iter()
+        .filter(|k| k.len().abs_diff(lower.len()) <= 2)
         .map(|k| (edit_distance(&lower, k), k))
         .filter(|(d, _)| *d <= 2)
         .min_by_key(|(d, _)| *d)

@@ -1,4 +1,5 @@
 //! SIP: the message codec, RFC 3261 transactions, digest authentication and dialogs.
 //! Pure: bytes and time in, bytes and deadlines out.
 
+pub mod message;
 pub mod transaction;

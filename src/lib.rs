@@ -25,3 +25,4 @@ pub mod config;
 pub mod io;
 pub mod media;
 pub mod sip;
+pub mod ua;

@@ -3,6 +3,7 @@
 
 mod check;
 mod output;
+mod phone;
 
 use crate::config::Mac;
 use clap::{Parser, Subcommand};
@@ -37,6 +38,8 @@ pub enum Command {
     /// Read, merge, validate and lint the config files; print the effective configuration
     /// and the findings. Exit 0 without errors, 1 with errors, 2 when the files cannot be read.
     Check(check::CheckArgs),
+    /// Run the phone: answer SIP on voip_control_port until interrupted (SIGINT/SIGTERM).
+    Phone(phone::PhoneArgs),
 }
 
 /// `KEY=VALUE`, with the value optionally in double quotes.
@@ -56,6 +59,7 @@ pub fn run() -> ExitCode {
     let cli = Cli::parse();
     match &cli.command {
         Command::Check(args) => check::run(&cli, args),
+        Command::Phone(args) => phone::run(&cli, args),
     }
 }
 

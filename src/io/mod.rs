@@ -1,4 +1,6 @@
 //! The edge: everything that touches the file system, sockets, the clock or the sound card.
 //! The rest of the crate is fed from here.
 
+pub mod clock;
 pub mod config_dir;
+pub mod udp;

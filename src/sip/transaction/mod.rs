@@ -5,6 +5,7 @@
 //! retransmission schedules are tested exactly on simulated time.
 
 pub mod client;
+pub mod key;
 pub mod server;
 pub mod timers;
 

@@ -15,3 +15,6 @@ echo "== cargo test"
 # The G.711 tests compare with the ITU vectors in ../shared; here they must be there.
 export REQUIRE_G711_VECTORS=1
 cargo test --locked
+
+echo "== PROTOS c07-sip against the phone binary"
+SIP7940=target/release/sip7940 scripts/protos.sh

@@ -73,7 +73,7 @@ fn summary(findings: &[Finding]) -> String {
 
 fn origin_json(origin: &Origin) -> Value {
     match origin {
-        Origin::File { path, line } => json!({ "from": origin.to_string(), "file": path, "line": line }),
+        Origin::File { path, line } => json!({ "from": origin.to_string(), "file": &**path, "line": line }),
         _ => json!({ "from": origin.to_string(), "file": null, "line": null }),
     }
 }

@@ -1,6 +1,7 @@
 //! Where a setting came from, and what `check` found wrong with it.
 
 use std::fmt;
+use std::sync::Arc;
 
 /// Where an effective value came from.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -9,8 +10,9 @@ pub enum Origin {
     Default,
     /// A line of a CNF file.
     File {
-        /// The file as it was found (e.g. `profiles/sipgate-uk/SIPDefault.cnf`).
-        path: String,
+        /// The file as it was found (e.g. `profiles/sipgate-uk/SIPDefault.cnf`), shared by
+        /// every value of that file.
+        path: Arc<str>,
         /// 1-based line number.
         line: u32,
     },

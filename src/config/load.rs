@@ -11,6 +11,7 @@ use super::lint;
 use super::phone::{PhoneConfig, Visitor};
 use super::value::{Field, ValueError};
 use std::collections::HashMap;
+use std::sync::Arc;
 
 /// A CNF file's bytes and the name to show for it.
 #[derive(Debug, Clone)]
@@ -70,19 +71,20 @@ pub fn load(sources: &[CnfSource], overrides: &[(String, String)]) -> Loaded {
         raw.insert(key.to_owned(), Raw { value: value.to_owned(), origin, order });
     };
     for source in sources {
+        let path: Arc<str> = Arc::from(source.path.as_str());
         let file = read_cnf(&source.bytes);
         for issue in &file.issues {
             findings.push(Finding {
                 severity: if issue.kind.is_error() { Severity::Error } else { Severity::Warning },
                 code: "syntax",
-                origin: Origin::File { path: source.path.clone(), line: issue.line },
+                origin: Origin::File { path: path.clone(), line: issue.line },
                 key: issue.key.clone(),
                 problem: issue.kind.to_string(),
                 advice: issue.kind.advice().to_owned(),
             });
         }
         for entry in &file.entries {
-            put(&entry.key, &entry.value, Origin::File { path: source.path.clone(), line: entry.line });
+            put(&entry.key, &entry.value, Origin::File { path: path.clone(), line: entry.line });
         }
     }
     for (key, value) in overrides {
@@ -121,7 +123,7 @@ pub fn load(sources: &[CnfSource], overrides: &[(String, String)]) -> Loaded {
 /// about `--set` and defaults come last. The sort is stable, so rules keep their order.
 fn sort_by_place(findings: &mut [Finding], sources: &[CnfSource]) {
     findings.sort_by_key(|f| match &f.origin {
-        Origin::File { path, line } => (sources.iter().position(|s| &s.path == path).unwrap_or(0), *line),
+        Origin::File { path, line } => (sources.iter().position(|s| *s.path == **path).unwrap_or(0), *line),
         Origin::CommandLine => (sources.len(), 0),
         Origin::Default => (sources.len() + 1, 0),
     });
@@ -205,6 +207,7 @@ fn suggest<'k>(key: &str, known: &'k [String]) -> Option<&'k str> {
         .map(|(_, k)| k.as_str())
 }
 
+/// Levenshtein distance; stops early (returning more than 2) once every path is over 2.
 fn edit_distance(a: &str, b: &str) -> usize {
     let b: Vec<char> = b.chars().collect();
     let mut row: Vec<usize> = (0..=b.len()).collect();
@@ -215,6 +218,9 @@ fn edit_distance(a: &str, b: &str) -> usize {
             let cur = row[j + 1];
             row[j + 1] = (prev + usize::from(ca != *cb)).min(row[j] + 1).min(cur + 1);
             prev = cur;
+        }
+        if row.iter().all(|&d| d > 2) {
+            return 3;
         }
     }
     row[b.len()]

@@ -2,14 +2,16 @@
 # Sets up a fresh Debian/Ubuntu machine for sip7940 and builds it (release).
 # Installs only what is missing, with apt-get; needs root (or sudo) for that part.
 #   scripts/setup.sh            system packages + build
-#   SETUP_PEERS=1 scripts/setup.sh   also the SIP peers the tests use (kamailio, sipp, baresip)
+#   SETUP_PEERS=1 scripts/setup.sh   also the SIP peers the tests use (kamailio, sipp, baresip,
+#                                    sipsak, python3; the scripts in scripts/peers/ drive them)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # Build dependencies: ALSA headers for the sound card (cpal), libopus for Opus, pkg-config.
 packages=(pkg-config libasound2-dev libopus-dev)
 if [ "${SETUP_PEERS:-0}" = 1 ]; then
-  packages+=(kamailio sip-tester baresip-core python3)
+  # the same list as scripts/peers/install-peers.sh
+  packages+=(kamailio sip-tester baresip-core sipsak python3)
 fi
 
 missing=()
@@ -29,6 +31,18 @@ if [ ${#missing[@]} -gt 0 ]; then
     [ "$attempt" = 6 ] && { echo "setup: apt-get failed" >&2; exit 1; }
     sleep 10
   done
+fi
+
+if [ "${SETUP_PEERS:-0}" = 1 ]; then
+  # The tests (tests/support/peers.rs) run these; kamailio and kamcmd live in /usr/sbin,
+  # which is not on a normal user's PATH, so look there too.
+  for b in kamailio kamcmd sipp baresip sipsak python3; do
+    if ! command -v "$b" >/dev/null && [ ! -x "/usr/sbin/$b" ] && [ ! -x "/sbin/$b" ]; then
+      echo "setup: $b is not installed after apt-get (packages: ${packages[*]})" >&2
+      exit 1
+    fi
+  done
+  echo "setup: SIP peers present (kamailio, kamcmd, sipp, baresip, sipsak)"
 fi
 
 if ! command -v cargo >/dev/null; then

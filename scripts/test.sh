@@ -3,7 +3,11 @@
 # formatting and lint checks and every test. Exit status 0 only when everything passed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-SETUP_PEERS="${SETUP_PEERS:-0}" scripts/setup.sh
+# The SIP peers (kamailio, sipp, baresip) are needed by tests/peers_harness.rs and the
+# integration tests built on tests/support/peers.rs: install them unless told not to
+# (SETUP_PEERS=0; those tests then fail with the install hint). On a machine that has
+# them, setup.sh does not call apt at all.
+SETUP_PEERS="${SETUP_PEERS:-1}" scripts/setup.sh
 
 rustup component list --installed 2>/dev/null | grep -q '^rustfmt' || rustup component add rustfmt clippy
 

@@ -1,6 +1,7 @@
 //! SIP: the message codec, RFC 3261 transactions, digest authentication and dialogs.
 //! Pure: bytes and time in, bytes and deadlines out.
 
+pub mod auth;
 pub mod message;
 pub mod transaction;
 pub mod transport;

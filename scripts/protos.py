@@ -49,7 +49,7 @@ def main():
     probe = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); probe.bind(("127.0.0.1", 0))
     port = probe.getsockname()[1]; probe.close()
     phone = subprocess.Popen([a.bin, "--config-dir", a.profile, "--set", f"voip_control_port={port}",
-                              "phone", "--bind", "127.0.0.1"],
+                              "phone", "--bind", "127.0.0.1", "--no-register"],
                              stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     ready = threading.Event()
     def watch():

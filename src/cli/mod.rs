@@ -1,9 +1,12 @@
 //! The command line: turns arguments into work and results into what a person (or a
 //! monitoring tool) reads. Nothing here is protocol logic.
 
+mod boot;
 mod check;
+mod diagnose;
 mod output;
 mod phone;
+mod register;
 
 use crate::config::Mac;
 use clap::{Parser, Subcommand};
@@ -40,6 +43,9 @@ pub enum Command {
     Check(check::CheckArgs),
     /// Run the phone: answer SIP on voip_control_port until interrupted (SIGINT/SIGTERM).
     Phone(phone::PhoneArgs),
+    /// Register every line, report the `sh reg` table with reasons in words, and exit like
+    /// a monitoring plugin: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.
+    Register(register::RegisterArgs),
 }
 
 /// `KEY=VALUE`, with the value optionally in double quotes.
@@ -60,6 +66,7 @@ pub fn run() -> ExitCode {
     match &cli.command {
         Command::Check(args) => check::run(&cli, args),
         Command::Phone(args) => phone::run(&cli, args),
+        Command::Register(args) => register::run(&cli, args),
     }
 }
 

@@ -1,12 +1,13 @@
 //! `sip7940 phone`: run the phone on its SIP port until interrupted.
 
 use super::Cli;
-use crate::config::Severity;
-use crate::io::config_dir::load_dir;
-use crate::io::udp::{self, TraceOptions};
-use crate::ua::Phone;
-use std::net::{IpAddr, SocketAddr};
+use super::boot::{BootError, boot, runtime, shutdown_signal};
+use crate::io::clock::time_of_day;
+use crate::io::driver::TraceOptions;
+use crate::ua::{Event, Phone};
+use std::net::IpAddr;
 use std::process::ExitCode;
+use std::time::{Duration, Instant};
 
 /// Options of `phone`.
 #[derive(Debug, clap::Args)]
@@ -17,83 +18,67 @@ pub struct PhoneArgs {
     /// Print every SIP message sent and received, with time, direction and peer.
     #[arg(long)]
     pub sip_trace: bool,
+    /// Do not register the lines (answer requests only).
+    #[arg(long)]
+    pub no_register: bool,
+    /// Leave the registrations in place on exit (no un-REGISTER).
+    #[arg(long)]
+    pub keep: bool,
 }
 
 pub(super) fn run(cli: &Cli, args: &PhoneArgs) -> ExitCode {
-    let from = match load_dir(&cli.config_dir, cli.mac, &cli.set) {
-        Ok(from) => from,
-        Err(err) => {
-            eprintln!("sip7940 phone: {err}");
-            return ExitCode::from(2);
-        }
+    let Ok(rt) = runtime() else {
+        eprintln!("sip7940 phone: cannot start the runtime");
+        return ExitCode::from(3);
     };
-    let errors: Vec<_> = from.loaded.findings.iter().filter(|f| f.severity == Severity::Error).collect();
-    if !errors.is_empty() {
-        for e in &errors {
-            eprintln!("{e}");
-        }
-        eprintln!("sip7940 phone: the configuration has errors (see `sip7940 check`)");
-        return ExitCode::from(1);
-    }
-    let config = from.loaded.config;
-    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
-        Ok(rt) => rt,
-        Err(err) => {
-            eprintln!("sip7940 phone: cannot start the runtime: {err}");
-            return ExitCode::from(3);
-        }
-    };
-    let bind = SocketAddr::new(args.bind, config.nat.voip_control_port);
-    let trace = TraceOptions { sip_messages: args.sip_trace };
-    runtime.block_on(async move {
-        let socket = match tokio::net::UdpSocket::bind(bind).await {
-            Ok(s) => s,
+    rt.block_on(async {
+        let mut driver = match boot(cli, args.bind, TraceOptions { sip_messages: args.sip_trace }).await {
+            Ok(d) => d,
             Err(err) => {
-                eprintln!("sip7940 phone: cannot bind UDP {bind}: {err}");
-                return ExitCode::from(3);
+                eprintln!("sip7940 phone: {err}");
+                return ExitCode::from(match err {
+                    BootError::Files(_) => 2,
+                    BootError::Config => 1,
+                    BootError::Bind { .. } => 3,
+                });
             }
         };
-        let local = socket.local_addr().unwrap_or(bind);
-        let seed = seed();
-        let mut phone = Phone::new(config, local, seed);
-        eprintln!("sip7940 phone: listening on {local} (UDP)");
-        match udp::run(&mut phone, &socket, trace, shutdown_signal()).await {
-            Ok(()) => {
-                eprintln!("sip7940 phone: stopped");
-                ExitCode::SUCCESS
-            }
-            Err(err) => {
-                eprintln!("sip7940 phone: socket error: {err}");
-                ExitCode::from(3)
-            }
+        eprintln!("sip7940 phone: listening on {} (UDP)", driver.local_addr());
+        if !args.no_register {
+            driver.phone.register_all(Instant::now());
         }
+        let shutdown = shutdown_signal();
+        tokio::pin!(shutdown);
+        let mut print = |phone: &Phone, event: &Event| print_event(phone, event);
+        let result = driver.run_until(None, &mut shutdown, &mut print, &mut |_| false).await;
+        if let Err(err) = result {
+            eprintln!("sip7940 phone: socket error: {err}");
+            return ExitCode::from(3);
+        }
+        if !args.keep {
+            driver.phone.unregister_all(Instant::now());
+            let deadline = Instant::now() + Duration::from_secs(2);
+            let never = std::future::pending::<()>();
+            tokio::pin!(never);
+            let _ = driver
+                .run_until(Some(deadline), &mut never, &mut print, &mut |p| !p.registration_busy())
+                .await;
+        }
+        eprintln!("sip7940 phone: stopped");
+        ExitCode::SUCCESS
     })
 }
 
-/// The RNG seed, from the OS (the core only ever sees the seed).
-fn seed() -> u64 {
-    use rand::Rng;
-    rand::rng().next_u64()
-}
-
-/// Completes on SIGINT or SIGTERM.
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {}
-        () = term => {}
+/// One line per registration change, like the phone's status messages.
+pub fn print_event(phone: &Phone, event: &Event) {
+    if let Event::Registration { binding, from, to } = event {
+        let now = Instant::now();
+        let detail = phone
+            .registrations(now)
+            .into_iter()
+            .find(|s| s.binding == *binding)
+            .and_then(|s| s.last_failure.map(|f| format!(" — {f}")))
+            .unwrap_or_default();
+        eprintln!("{} line {binding}: {from} -> {to}{detail}", time_of_day());
     }
 }

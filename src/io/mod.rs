@@ -3,4 +3,4 @@
 
 pub mod clock;
 pub mod config_dir;
-pub mod udp;
+pub mod driver;

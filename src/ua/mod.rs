@@ -1,8 +1,12 @@
 //! The user agent: the phone's own logic over the SIP layers — answering requests,
-//! and (as the phone grows) registering lines and handling calls. Pure: time and
-//! randomness are passed in.
+//! registering lines, probing inbound reachability (and, as the phone grows, calls).
+//! Pure: time and randomness are passed in.
 
+mod client_side;
 pub mod inbound;
+pub mod nat;
 pub mod phone;
+pub mod registration;
+mod server_side;
 
-pub use phone::{Event, Output, PRODUCT, Phone, Transmit};
+pub use phone::{Event, Output, PRODUCT, Phone, ProbeResult, ResolveRequest, Setup, Transmit};

@@ -1,30 +1,30 @@
-//! The phone: one sans-IO state machine that owns every transaction.
+//! The phone: one sans-IO state machine that owns every transaction and registration.
 //!
-//! The io edge feeds it datagrams and timeouts with the time they happened, then drains
-//! [`Output`]s until there are none and sleeps until [`Phone::poll_timeout`]. It never reads
-//! a clock, a socket or a global RNG: time is an argument, randomness comes from the seed.
+//! The io edge feeds it datagrams, name resolutions and timeouts with the time they
+//! happened, then drains [`Output`]s until there are none and sleeps until
+//! [`Phone::poll_timeout`]. It never reads a clock, a socket or a global RNG: time is an
+//! argument, randomness comes from the seed.
 //!
 //! ```text
 //!  datagram ─▶ parse ─┬─ keep-alive ─────────────▶ ignored
 //!                     ├─ broken request ─────────▶ 400 (stateless) or dropped
 //!                     ├─ request ─▶ transaction? ─┬─ yes: retransmission / ACK absorbed
 //!                     │                           └─ no: inbound::classify ─▶ respond
-//!                     └─ response ─▶ client transaction, else dropped
+//!                     └─ response ─▶ client transaction ─▶ its owner (registration, probe)
+//!  timeout ─▶ server and client transactions, registration refresh/retry/keep-alive
 //! ```
 
-use super::inbound::{self, ACCEPT, SUPPORTED, Verdict};
-use crate::config::PhoneConfig;
-use crate::sip::message::{
-    Datagram, HeaderName, Message, Method, Response, can_respond, parse_datagram, parse_lenient, rejection,
-    response_to, validate_request, validate_response,
-};
-use crate::sip::transaction::key::{ServerKey, cancel_target, server_key};
-use crate::sip::transaction::{self, Kind, ServerTransaction, TimerConfig};
-use crate::sip::transport::{response_destination, stamp_via};
+use super::client_side::ClientEntry;
+use super::nat::NatState;
+use super::registration::{Agent, Binding, RegState, Snapshot};
+use crate::config::{Host, Mac, PhoneConfig};
+use crate::sip::message::{Datagram, Method, can_respond, parse_datagram, parse_lenient};
+use crate::sip::transaction::key::{ClientKey, ServerKey};
+use crate::sip::transaction::{ServerTransaction, TimerConfig};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use std::collections::{HashMap, VecDeque};
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -36,6 +36,8 @@ pub const PRODUCT: &str = "Cisco-CP7940G/8.0";
 pub enum Output {
     /// Send a datagram.
     Transmit(Transmit),
+    /// Resolve a name and answer with [`Phone::handle_resolved`].
+    Resolve(ResolveRequest),
     /// Tell the person (or the log) something.
     Event(Event),
 }
@@ -49,7 +51,19 @@ pub struct Transmit {
     pub bytes: Arc<[u8]>,
 }
 
-/// What happened, for logs and `--sip-trace`.
+/// A name (or literal address) to resolve to an IPv4 address (A record), and the local
+/// address the OS would send from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResolveRequest {
+    /// Echo this in [`Phone::handle_resolved`].
+    pub token: u64,
+    /// The name or address.
+    pub host: String,
+    /// The port to pair it with.
+    pub port: u16,
+}
+
+/// What happened, for logs, `--sip-trace` and `--watch`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Event {
     /// A datagram was dropped without an answer.
@@ -59,35 +73,136 @@ pub enum Event {
         /// Why, in words.
         reason: String,
     },
+    /// A registration changed state.
+    Registration {
+        /// Which row.
+        binding: Binding,
+        /// Before.
+        from: RegState,
+        /// After.
+        to: RegState,
+    },
 }
 
-struct ServerEntry {
-    tx: ServerTransaction,
-    peer: SocketAddr,
+/// Who asked for a name.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum ResolveFor {
+    Agent(usize),
+    NatAddress,
+}
+
+/// An inbound-reachability probe: OPTIONS to our own address of record.
+#[derive(Debug, Clone)]
+pub(super) struct Probe {
+    pub(super) binding: Binding,
+    pub(super) call_id: String,
+    pub(super) reached: bool,
+    pub(super) final_status: Option<u16>,
+    pub(super) reason: String,
+    pub(super) timed_out: bool,
+}
+
+/// What an inbound probe found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ProbeResult {
+    /// Still waiting.
+    Pending,
+    /// Our OPTIONS came back to us through the proxy.
+    Reached,
+    /// The proxy answered without reaching us.
+    Refused {
+        /// Its status.
+        code: u16,
+        /// Its reason phrase.
+        reason: String,
+    },
+    /// Nothing came back.
+    TimedOut,
+}
+
+pub(super) struct ServerEntry {
+    pub(super) tx: ServerTransaction,
+    pub(super) peer: SocketAddr,
+}
+
+/// How the io edge sets the phone up.
+#[derive(Debug, Clone)]
+pub struct Setup {
+    /// The bound SIP socket's address.
+    pub local: SocketAddr,
+    /// Seed of every random choice (tags, branches, cnonce, jitter).
+    pub seed: u64,
+    /// The phone's MAC (tags, Call-ID, `+sip.instance`); derived from the seed when absent.
+    pub mac: Option<Mac>,
+    /// `my_ip_addr`, when it is an address of this host (else the routed address is used).
+    pub my_ip: Option<IpAddr>,
+    /// The instant the phone starts.
+    pub epoch: Instant,
+    /// Seconds since the Unix epoch at `epoch` (for `Date`).
+    pub unix_at_epoch: u64,
 }
 
 /// The phone.
 pub struct Phone {
-    config: PhoneConfig,
-    timers: TimerConfig,
-    local: SocketAddr,
-    rng: StdRng,
-    servers: HashMap<ServerKey, ServerEntry>,
-    outputs: VecDeque<Output>,
+    pub(super) config: PhoneConfig,
+    pub(super) timers: TimerConfig,
+    pub(super) local: SocketAddr,
+    pub(super) rng: StdRng,
+    pub(super) mac: String,
+    pub(super) my_ip: Option<IpAddr>,
+    pub(super) nat: NatState,
+    epoch: Instant,
+    unix_at_epoch: u64,
+    pub(super) servers: HashMap<ServerKey, ServerEntry>,
+    pub(super) clients: HashMap<ClientKey, ClientEntry>,
+    pub(super) agents: Vec<Agent>,
+    pub(super) probes: Vec<Probe>,
+    pub(super) resolving: HashMap<u64, ResolveFor>,
+    pub(super) next_token: u64,
+    pub(super) outputs: VecDeque<Output>,
 }
 
 impl Phone {
-    /// A phone listening on `local`, with randomness from `seed`.
-    pub fn new(config: PhoneConfig, local: SocketAddr, seed: u64) -> Self {
+    /// A phone with one registration agent per provisioned line (and line 1's backup when
+    /// `proxy_backup` is set). Nothing is sent until [`register_all`](Self::register_all).
+    pub fn new(config: PhoneConfig, setup: Setup) -> Self {
         let timers = TimerConfig::from(&config.timers);
-        Self {
-            config,
-            timers,
-            local,
-            rng: StdRng::seed_from_u64(seed),
-            servers: HashMap::new(),
-            outputs: VecDeque::new(),
+        let mut rng = StdRng::seed_from_u64(setup.seed);
+        let mac = setup.mac.map_or_else(
+            || format!("{:012x}", rng.next_u64() & 0xffff_ffff_ffff),
+            |m| m.to_string().to_ascii_lowercase(),
+        );
+        let mut agents: Vec<Agent> =
+            config.provisioned_lines().map(|(n, _)| Agent::new(Binding::Line(n), &config)).collect();
+        if config.proxy_backup.address.is_some() && config.lines[0].is_provisioned() {
+            agents.push(Agent::new(Binding::Backup, &config));
         }
+        let mut phone = Self {
+            timers,
+            local: setup.local,
+            rng,
+            mac,
+            my_ip: setup.my_ip,
+            nat: NatState::default(),
+            epoch: setup.epoch,
+            unix_at_epoch: setup.unix_at_epoch,
+            servers: HashMap::new(),
+            clients: HashMap::new(),
+            agents,
+            probes: Vec::new(),
+            resolving: HashMap::new(),
+            next_token: 0,
+            outputs: VecDeque::new(),
+            config,
+        };
+        match phone.config.nat.address.clone() {
+            Some(Host::Ip(ip)) if phone.config.nat.enable => phone.nat.nat_ip = Some(ip),
+            Some(Host::Name(name)) if phone.config.nat.enable => {
+                phone.request_resolve(ResolveFor::NatAddress, name, 5060);
+            }
+            _ => {}
+        }
+        phone
     }
 
     /// The configuration the phone runs with.
@@ -100,18 +215,71 @@ impl Phone {
         self.servers.len()
     }
 
+    /// Registers every line (`reg 1` for all).
+    pub fn register_all(&mut self, now: Instant) {
+        for index in 0..self.agents.len() {
+            self.with_agent(now, index, |agent, ctx| agent.start(ctx));
+        }
+    }
+
+    /// Un-registers every line (`Expires: 0`).
+    pub fn unregister_all(&mut self, now: Instant) {
+        for index in 0..self.agents.len() {
+            self.with_agent(now, index, |agent, ctx| agent.stop(ctx));
+        }
+    }
+
+    /// `reg 1 N` / `reg 0 N`: registers or un-registers one row.
+    pub fn set_registered(&mut self, now: Instant, binding: Binding, on: bool) -> bool {
+        let Some(index) = self.agents.iter().position(|a| a.binding() == binding) else { return false };
+        self.with_agent(now, index, |agent, ctx| if on { agent.start(ctx) } else { agent.stop(ctx) });
+        true
+    }
+
+    /// Every registration row, for `sh reg` and `--json`.
+    pub fn registrations(&self, now: Instant) -> Vec<Snapshot> {
+        self.agents.iter().map(|a| a.snapshot(now, &self.config)).collect()
+    }
+
+    /// Whether any registration has a request in flight.
+    pub fn registration_busy(&self) -> bool {
+        self.agents.iter().any(|a| a.pending_branch().is_some())
+            || self.resolving.values().any(|r| matches!(r, ResolveFor::Agent(_)))
+    }
+
+    /// What an inbound probe found so far.
+    pub fn probe_result(&self, probe: usize) -> ProbeResult {
+        match self.probes.get(probe) {
+            None => ProbeResult::Pending,
+            Some(p) if p.reached => ProbeResult::Reached,
+            Some(p) if p.timed_out => ProbeResult::TimedOut,
+            Some(Probe { final_status: Some(code), reason, .. }) if (300..).contains(code) => {
+                ProbeResult::Refused { code: *code, reason: reason.clone() }
+            }
+            // A 2xx without our seeing the OPTIONS: something else answered for us.
+            Some(Probe { final_status: Some(code), reason, .. }) => {
+                ProbeResult::Refused { code: *code, reason: format!("{reason} (answered by someone else)") }
+            }
+            Some(_) => ProbeResult::Pending,
+        }
+    }
+
+    /// The binding a probe tested.
+    pub fn probe_binding(&self, probe: usize) -> Option<Binding> {
+        self.probes.get(probe).map(|p| p.binding)
+    }
+
     /// A datagram arrived from `from` at `now`.
     pub fn handle_datagram(&mut self, now: Instant, from: SocketAddr, bytes: &[u8]) {
         match parse_datagram(bytes) {
             Ok(Datagram::KeepAlive) => {}
             Ok(Datagram::Message(msg)) if msg.is_request() => self.handle_request(now, from, &msg),
-            Ok(Datagram::Message(msg)) => self.handle_response(from, &msg),
+            Ok(Datagram::Message(msg)) => self.handle_response(now, from, &msg),
             Err(err) => {
                 // Framing errors (Content-Length) still leave a readable request: answer 400.
                 match parse_lenient(bytes) {
                     Ok(msg) if msg.is_request() && can_respond(&msg) && msg.method() != Some(Method::Ack) => {
-                        let reason = format!("Bad Request ({err})");
-                        self.respond_stateless(from, &msg, 400, Some(&reason), &[]);
+                        self.respond_stateless(from, &msg, 400, &format!("Bad Request ({err})"));
                     }
                     _ => self.drop_with(from, format!("unparsable message: {err}")),
                 }
@@ -119,178 +287,40 @@ impl Phone {
         }
     }
 
-    fn drop_with(&mut self, from: SocketAddr, reason: String) {
+    pub(super) fn drop_with(&mut self, from: SocketAddr, reason: String) {
         self.outputs.push_back(Output::Event(Event::Dropped { from, reason }));
-    }
-
-    fn handle_response(&mut self, from: SocketAddr, msg: &Message<'_>) {
-        if let Err(err) = validate_response(msg) {
-            self.drop_with(from, format!("malformed response: {}", err.reason_phrase()));
-            return;
-        }
-        let code = msg.status_code().unwrap_or_default();
-        self.drop_with(from, format!("response {code} matches no transaction"));
-    }
-
-    fn handle_request(&mut self, now: Instant, from: SocketAddr, req: &Message<'_>) {
-        let is_ack = req.method() == Some(Method::Ack);
-        if let Err(err) = validate_request(req) {
-            if is_ack {
-                self.drop_with(from, format!("malformed ACK: {}", err.reason_phrase()));
-                return;
-            }
-            let tag = self.new_tag();
-            match rejection(req, &err, &self.agent(), Some(tag.as_bytes())) {
-                Some(resp) => self.send_stateless(from, req, resp),
-                None => self.drop_with(from, format!("malformed request: {}", err.reason_phrase())),
-            }
-            return;
-        }
-        let Some(key) = server_key(req) else {
-            self.drop_with(from, "request without a usable Via".into());
-            return;
-        };
-        if let Some(entry) = self.servers.get_mut(&key) {
-            if is_ack {
-                entry.tx.on_ack(now);
-            } else {
-                entry.tx.on_retransmission();
-            }
-            self.drain(&key);
-            return;
-        }
-        if is_ack {
-            // The ACK of a 2xx belongs to a dialog; the phone has none yet.
-            self.drop_with(from, "ACK matches no transaction".into());
-            return;
-        }
-        if req.method() == Some(Method::Cancel) {
-            let code = if self.servers.contains_key(&cancel_target(&key)) { 200 } else { 481 };
-            self.respond_in_transaction(now, from, key, req, code, &[]);
-            return;
-        }
-        match inbound::classify(req) {
-            Verdict::Ignore => {}
-            Verdict::Reject { code, headers } => {
-                self.respond_in_transaction(now, from, key, req, code, &headers)
-            }
-            Verdict::Serve => self.serve(now, from, key, req),
-        }
-    }
-
-    fn serve(&mut self, now: Instant, from: SocketAddr, key: ServerKey, req: &Message<'_>) {
-        match req.method() {
-            Some(Method::Options) => {
-                let headers = [
-                    (HeaderName::Allow, inbound::allow_value()),
-                    (HeaderName::Accept, ACCEPT.to_owned()),
-                    (HeaderName::AcceptLanguage, "en".to_owned()),
-                    (HeaderName::Supported, SUPPORTED.join(", ")),
-                ];
-                self.respond_in_transaction(now, from, key, req, 200, &headers);
-            }
-            _ => self.respond_in_transaction(now, from, key, req, 500, &[]),
-        }
-    }
-
-    /// Builds a response: the request's Via (stamped), From, To (with our tag), Call-ID,
-    /// CSeq, then `Server` and the extra headers.
-    fn build_response(
-        &mut self,
-        from: SocketAddr,
-        req: &Message<'_>,
-        code: u16,
-        reason: Option<&str>,
-        headers: &[(HeaderName, String)],
-    ) -> Option<Response> {
-        let tag = (code > 100).then(|| self.new_tag());
-        let mut resp = response_to(req, code, tag.as_deref().map(str::as_bytes)).ok()?;
-        if let Some(reason) = reason {
-            resp.reason = reason.as_bytes().to_vec();
-        }
-        for (name, value) in headers {
-            resp.headers.push(*name, value.clone());
-        }
-        resp.headers.push(HeaderName::Server, PRODUCT);
-        stamp_top_via(&mut resp, from);
-        Some(resp)
-    }
-
-    fn respond_in_transaction(
-        &mut self,
-        now: Instant,
-        from: SocketAddr,
-        key: ServerKey,
-        req: &Message<'_>,
-        code: u16,
-        headers: &[(HeaderName, String)],
-    ) {
-        let Some(resp) = self.build_response(from, req, code, None, headers) else {
-            self.drop_with(from, "cannot build a response".into());
-            return;
-        };
-        let peer = req.top_via().map(|v| response_destination(&v, from)).unwrap_or(from);
-        let kind = if req.method() == Some(Method::Invite) { Kind::Invite } else { Kind::NonInvite };
-        let mut tx = ServerTransaction::new(kind, self.timers, false);
-        tx.respond(now, code, Arc::from(resp.to_bytes()));
-        self.servers.insert(key.clone(), ServerEntry { tx, peer });
-        self.drain(&key);
-    }
-
-    fn respond_stateless(
-        &mut self,
-        from: SocketAddr,
-        req: &Message<'_>,
-        code: u16,
-        reason: Option<&str>,
-        headers: &[(HeaderName, String)],
-    ) {
-        match self.build_response(from, req, code, reason, headers) {
-            Some(resp) => self.send_stateless(from, req, resp),
-            None => self.drop_with(from, "cannot build a response".into()),
-        }
-    }
-
-    fn send_stateless(&mut self, from: SocketAddr, req: &Message<'_>, mut resp: Response) {
-        if resp.headers.get(HeaderName::Server).is_none() {
-            resp.headers.push(HeaderName::Server, PRODUCT);
-        }
-        stamp_top_via(&mut resp, from);
-        let to = crate::sip::message::validate::top_via_lenient(req)
-            .map_or(from, |v| response_destination(&v, from));
-        self.outputs.push_back(Output::Transmit(Transmit { to, bytes: Arc::from(resp.to_bytes()) }));
-    }
-
-    fn drain(&mut self, key: &ServerKey) {
-        let Some(entry) = self.servers.get_mut(key) else { return };
-        let mut terminated = false;
-        while let Some(out) = entry.tx.poll_output() {
-            match out {
-                transaction::Output::Transmit(bytes) => {
-                    self.outputs.push_back(Output::Transmit(Transmit { to: entry.peer, bytes }));
-                }
-                transaction::Output::TimedOut => {}
-                transaction::Output::Terminated => terminated = true,
-            }
-        }
-        if terminated {
-            self.servers.remove(key);
-        }
     }
 
     /// Time has come: fire every due timer.
     pub fn handle_timeout(&mut self, now: Instant) {
-        let due: Vec<ServerKey> = self
+        let due_servers: Vec<ServerKey> = self
             .servers
             .iter()
             .filter(|(_, e)| e.tx.poll_timeout().is_some_and(|t| t <= now))
             .map(|(k, _)| k.clone())
             .collect();
-        for key in due {
+        for key in due_servers {
             if let Some(entry) = self.servers.get_mut(&key) {
                 entry.tx.on_timeout(now);
             }
-            self.drain(&key);
+            self.drain_server(&key);
+        }
+        let due_clients: Vec<ClientKey> = self
+            .clients
+            .iter()
+            .filter(|(_, e)| e.tx.poll_timeout().is_some_and(|t| t <= now))
+            .map(|(k, _)| k.clone())
+            .collect();
+        for key in due_clients {
+            if let Some(entry) = self.clients.get_mut(&key) {
+                entry.tx.on_timeout(now);
+            }
+            self.drain_client(now, &key);
+        }
+        for index in 0..self.agents.len() {
+            if self.agents[index].poll_timeout().is_some_and(|t| t <= now) {
+                self.with_agent(now, index, |agent, ctx| agent.on_timeout(ctx));
+            }
         }
     }
 
@@ -301,25 +331,24 @@ impl Phone {
 
     /// When [`handle_timeout`](Self::handle_timeout) must be called next.
     pub fn poll_timeout(&self) -> Option<Instant> {
-        self.servers.values().filter_map(|e| e.tx.poll_timeout()).min()
+        let servers = self.servers.values().filter_map(|e| e.tx.poll_timeout());
+        let clients = self.clients.values().filter_map(|e| e.tx.poll_timeout());
+        let agents = self.agents.iter().filter_map(Agent::poll_timeout);
+        servers.chain(clients).chain(agents).min()
+    }
+
+    /// Seconds since the Unix epoch at `now`.
+    pub(super) fn unix_at(&self, now: Instant) -> u64 {
+        self.unix_at_epoch + now.saturating_duration_since(self.epoch).as_secs()
     }
 
     /// Our address as the Warning agent (`host:port`).
-    fn agent(&self) -> String {
+    pub(super) fn agent_name(&self) -> String {
         self.local.to_string()
     }
 
     /// A fresh tag: 32 random bits as hex, as a 7940 writes them.
-    fn new_tag(&mut self) -> String {
+    pub(super) fn new_tag(&mut self) -> String {
         format!("{:08x}", self.rng.next_u32())
-    }
-}
-
-/// Stamps the first Via of a response with received/rport for `source` (§18.2.1).
-fn stamp_top_via(resp: &mut Response, source: SocketAddr) {
-    if let Some(via) = resp.headers.0.iter_mut().find(|h| h.name.is(HeaderName::Via))
-        && let Some(stamped) = stamp_via(&via.value, source)
-    {
-        via.value = stamped;
     }
 }

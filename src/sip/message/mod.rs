@@ -33,6 +33,7 @@
 
 mod access;
 pub mod auth;
+pub mod date;
 pub mod error;
 pub mod framing;
 pub mod header_name;

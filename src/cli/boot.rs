@@ -1,0 +1,90 @@
+//! Booting a phone from the command line: read the files, refuse a broken configuration,
+//! bind the SIP socket and set the phone up. Shared by `phone` and `register`.
+
+use super::Cli;
+use crate::config::Severity;
+use crate::io::config_dir::{ConfigDirError, load_dir};
+use crate::io::driver::{Driver, TraceOptions, is_local_ip};
+use crate::ua::{Phone, Setup};
+use std::net::{IpAddr, SocketAddr};
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
+use thiserror::Error;
+
+/// Why the phone could not boot.
+#[derive(Debug, Error)]
+pub enum BootError {
+    /// The files are missing or unreadable.
+    #[error("{0}")]
+    Files(#[from] ConfigDirError),
+    /// The configuration has errors (each printed already).
+    #[error("the configuration has errors (see `sip7940 check`)")]
+    Config,
+    /// The socket could not be bound.
+    #[error("cannot bind UDP {addr}: {source}")]
+    Bind {
+        /// The address.
+        addr: SocketAddr,
+        /// The OS error.
+        source: std::io::Error,
+    },
+}
+
+/// Reads the files, binds `bind:voip_control_port` and returns the driver with its phone.
+/// Must run inside a tokio runtime. Configuration errors are printed to stderr.
+pub async fn boot(cli: &Cli, bind: IpAddr, trace: TraceOptions) -> Result<Driver, BootError> {
+    let from = load_dir(&cli.config_dir, cli.mac, &cli.set)?;
+    let errors: Vec<_> = from.loaded.findings.iter().filter(|f| f.severity == Severity::Error).collect();
+    if !errors.is_empty() {
+        for e in &errors {
+            eprintln!("{e}");
+        }
+        return Err(BootError::Config);
+    }
+    let config = from.loaded.config;
+    let addr = SocketAddr::new(bind, config.nat.voip_control_port);
+    let socket =
+        tokio::net::UdpSocket::bind(addr).await.map_err(|source| BootError::Bind { addr, source })?;
+    let local = socket.local_addr().unwrap_or(addr);
+    let my_ip = config.network.my_ip_addr.map(IpAddr::V4).filter(|ip| is_local_ip(*ip));
+    if let (Some(configured), None) = (config.network.my_ip_addr, my_ip) {
+        eprintln!(
+            "sip7940: my_ip_addr {configured} is not an address of this host; \
+             advertising the address the OS routes to the proxy from"
+        );
+    }
+    let seed = {
+        use rand::Rng;
+        rand::rng().next_u64()
+    };
+    let unix_at_epoch = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
+    let setup = Setup { local, seed, mac: from.chosen.mac, my_ip, epoch: Instant::now(), unix_at_epoch };
+    let phone = Phone::new(config, setup);
+    Driver::new(phone, socket, trace).map_err(|source| BootError::Bind { addr, source })
+}
+
+/// A current-thread tokio runtime for one command.
+pub fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_current_thread().enable_all().build()
+}
+
+/// Completes on SIGINT or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = term => {}
+    }
+}

@@ -1,0 +1,181 @@
+//! The UDP edge: one task owns the [`Phone`], waits on the socket, the phone's next
+//! deadline, name resolutions and a shutdown signal, feeds what happens in, and sends what
+//! comes out. No locks: nothing else touches the phone. Name lookups run on the runtime's
+//! blocking pool and come back over a channel.
+
+use super::clock::time_of_day;
+use crate::ua::{Event, Output, Phone, ResolveRequest};
+use std::future::Future;
+use std::net::{IpAddr, SocketAddr};
+use std::pin::Pin;
+use std::time::Instant;
+use tokio::net::UdpSocket;
+use tokio::sync::mpsc;
+
+/// Largest datagram we read (the UDP maximum).
+const MAX_DATAGRAM: usize = 65_535;
+
+/// What the driver prints besides errors.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct TraceOptions {
+    /// Print every SIP message sent and received (the firmware's `debug sip-messages`).
+    pub sip_messages: bool,
+}
+
+/// Why [`Driver::run_until`] returned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stop {
+    /// The condition became true.
+    Done,
+    /// The deadline passed.
+    Deadline,
+    /// The shutdown signal came.
+    Shutdown,
+}
+
+type Resolution = (u64, Result<(SocketAddr, IpAddr), String>);
+
+/// The phone on its socket.
+pub struct Driver {
+    /// The phone (the driver is its only owner).
+    pub phone: Phone,
+    socket: UdpSocket,
+    local: SocketAddr,
+    trace: TraceOptions,
+    resolved_tx: mpsc::UnboundedSender<Resolution>,
+    resolved_rx: mpsc::UnboundedReceiver<Resolution>,
+    buf: Vec<u8>,
+}
+
+impl Driver {
+    /// Wraps a phone and its bound socket.
+    pub fn new(phone: Phone, socket: UdpSocket, trace: TraceOptions) -> std::io::Result<Self> {
+        let local = socket.local_addr()?;
+        let (resolved_tx, resolved_rx) = mpsc::unbounded_channel();
+        Ok(Self { phone, socket, local, trace, resolved_tx, resolved_rx, buf: vec![0; MAX_DATAGRAM] })
+    }
+
+    /// The socket's address.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local
+    }
+
+    /// Runs the phone until `done(&phone)` holds (checked after every input), `deadline`
+    /// passes, or `shutdown` completes. `on_event` sees every event as it happens.
+    pub async fn run_until<S: Future<Output = ()>>(
+        &mut self,
+        deadline: Option<Instant>,
+        shutdown: &mut Pin<&mut S>,
+        on_event: &mut dyn FnMut(&Phone, &Event),
+        done: &mut dyn FnMut(&Phone) -> bool,
+    ) -> std::io::Result<Stop> {
+        loop {
+            self.flush(on_event).await;
+            if done(&self.phone) {
+                return Ok(Stop::Done);
+            }
+            let wake = match (self.phone.poll_timeout(), deadline) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
+            let sleep = async {
+                match wake {
+                    Some(at) => tokio::time::sleep_until(at.into()).await,
+                    None => std::future::pending().await,
+                }
+            };
+            tokio::select! {
+                received = self.socket.recv_from(&mut self.buf) => match received {
+                    Ok((n, from)) => {
+                        let bytes = self.buf.get(..n).unwrap_or_default();
+                        if self.trace.sip_messages {
+                            print_message("RX", from, self.local, bytes);
+                        }
+                        self.phone.handle_datagram(Instant::now(), from, bytes);
+                    }
+                    // ICMP port unreachable from an earlier send surfaces here on Linux; it
+                    // is not fatal for a UDP phone.
+                    Err(err) if err.kind() == std::io::ErrorKind::ConnectionRefused => {}
+                    Err(err) => return Err(err),
+                },
+                Some((token, result)) = self.resolved_rx.recv() => {
+                    self.phone.handle_resolved(Instant::now(), token, result);
+                }
+                () = sleep => {
+                    let now = Instant::now();
+                    self.phone.handle_timeout(now);
+                    if deadline.is_some_and(|d| d <= now) {
+                        self.flush(on_event).await;
+                        return Ok(Stop::Deadline);
+                    }
+                }
+                () = shutdown.as_mut() => {
+                    self.flush(on_event).await;
+                    return Ok(Stop::Shutdown);
+                }
+            }
+        }
+    }
+
+    async fn flush(&mut self, on_event: &mut dyn FnMut(&Phone, &Event)) {
+        while let Some(output) = self.phone.poll_output() {
+            match output {
+                Output::Transmit(t) => {
+                    if self.trace.sip_messages {
+                        print_message("TX", self.local, t.to, &t.bytes);
+                    }
+                    if let Err(err) = self.socket.send_to(&t.bytes, t.to).await {
+                        eprintln!("{} send to {} failed: {err}", time_of_day(), t.to);
+                    }
+                }
+                Output::Resolve(request) => self.resolve(request),
+                Output::Event(event) => {
+                    if let (true, Event::Dropped { from, reason }) = (self.trace.sip_messages, &event) {
+                        println!("{} dropped from {from}: {reason}", time_of_day());
+                    }
+                    on_event(&self.phone, &event);
+                }
+            }
+        }
+    }
+
+    /// Looks a name up on the blocking pool (an A record: IPv4 first), then asks the OS
+    /// which local address routes there.
+    fn resolve(&self, request: ResolveRequest) {
+        let tx = self.resolved_tx.clone();
+        tokio::spawn(async move {
+            let ResolveRequest { token, host, port } = request;
+            let result = match tokio::net::lookup_host((host.as_str(), port)).await {
+                Ok(addrs) => {
+                    let addrs: Vec<SocketAddr> = addrs.collect();
+                    match addrs.iter().find(|a| a.is_ipv4()).or(addrs.first()) {
+                        Some(addr) => source_ip(*addr).map(|ip| (*addr, ip)),
+                        None => Err(format!("{host} has no address")),
+                    }
+                }
+                Err(err) => Err(err.to_string()),
+            };
+            let _ = tx.send((token, result));
+        });
+    }
+}
+
+/// The local address the OS would use to reach `to` (a connected UDP socket sends
+/// nothing).
+pub fn source_ip(to: SocketAddr) -> Result<IpAddr, String> {
+    let any: SocketAddr = if to.is_ipv4() { "0.0.0.0:0" } else { "[::]:0" }.parse().map_err(|_| "address")?;
+    let probe = std::net::UdpSocket::bind(any).map_err(|e| e.to_string())?;
+    probe.connect(to).map_err(|e| format!("no route to {to}: {e}"))?;
+    probe.local_addr().map(|a| a.ip()).map_err(|e| e.to_string())
+}
+
+/// Whether `ip` is an address of this host (it can be bound).
+pub fn is_local_ip(ip: IpAddr) -> bool {
+    std::net::UdpSocket::bind(SocketAddr::new(ip, 0)).is_ok()
+}
+
+fn print_message(direction: &str, from: SocketAddr, to: SocketAddr, bytes: &[u8]) {
+    let text = String::from_utf8_lossy(bytes);
+    println!("{} {direction} {from} -> {to} ({} bytes)\n{}", time_of_day(), bytes.len(), text.trim_end());
+    println!();
+}

@@ -1,0 +1,219 @@
+//! The phone as a client: requests it sends (REGISTER, the inbound probe's OPTIONS), their
+//! transactions, the answers, and the registration agents that drive them.
+
+use super::phone::{Event, Output, Phone, Probe, ResolveFor, ResolveRequest, Transmit};
+use super::registration::{Action, Agent, Binding, Ctx};
+use crate::sip::message::{HeaderName, Message, Method, Request, validate_response};
+use crate::sip::transaction::key::{ClientKey, client_key};
+use crate::sip::transaction::{self, ClientTransaction, Kind};
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+use std::time::Instant;
+
+/// Who a client transaction reports to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Owner {
+    /// Registration agent at this index.
+    Agent(usize),
+    /// Inbound probe at this index.
+    Probe(usize),
+}
+
+/// A client transaction and where its requests go.
+pub(super) struct ClientEntry {
+    pub(super) tx: ClientTransaction,
+    pub(super) to: SocketAddr,
+    pub(super) owner: Owner,
+}
+
+impl Phone {
+    /// Runs `f` on agent `index` with the phone's context, then carries out what it asked.
+    pub(super) fn with_agent(
+        &mut self,
+        now: Instant,
+        index: usize,
+        f: impl FnOnce(&mut Agent, &mut Ctx<'_>),
+    ) {
+        let unix_now = self.unix_at(now);
+        let mut actions = Vec::new();
+        {
+            let Phone { agents, config, rng, nat, my_ip, mac, .. } = self;
+            let Some(agent) = agents.get_mut(index) else { return };
+            let mut ctx = Ctx { now, unix_now, config, rng, nat, my_ip: *my_ip, mac, actions: &mut actions };
+            f(agent, &mut ctx);
+        }
+        for action in actions {
+            match action {
+                Action::Resolve { host, port } => self.request_resolve(ResolveFor::Agent(index), host, port),
+                Action::Send { request, to, branch } => {
+                    self.start_client(now, &request, to, branch, Owner::Agent(index));
+                }
+                Action::KeepAlive { to } => {
+                    self.outputs
+                        .push_back(Output::Transmit(Transmit { to, bytes: Arc::from(&b"\r\n\r\n"[..]) }));
+                }
+                Action::Changed { from, to } => {
+                    let binding = self.agents.get(index).map_or(Binding::Line(0), Agent::binding);
+                    self.outputs.push_back(Output::Event(Event::Registration { binding, from, to }));
+                }
+            }
+        }
+    }
+
+    pub(super) fn request_resolve(&mut self, purpose: ResolveFor, host: String, port: u16) {
+        self.next_token += 1;
+        let token = self.next_token;
+        self.resolving.insert(token, purpose);
+        self.outputs.push_back(Output::Resolve(ResolveRequest { token, host, port }));
+    }
+
+    /// The io edge answers a [`ResolveRequest`]: the address, and the local IP that routes
+    /// there (or why the name did not resolve).
+    pub fn handle_resolved(
+        &mut self,
+        now: Instant,
+        token: u64,
+        result: Result<(SocketAddr, IpAddr), String>,
+    ) {
+        match self.resolving.remove(&token) {
+            Some(ResolveFor::Agent(index)) => {
+                self.with_agent(now, index, |agent, ctx| agent.on_resolved(ctx, result))
+            }
+            Some(ResolveFor::NatAddress) => self.nat.nat_ip = result.ok().map(|(addr, _)| addr.ip()),
+            None => {}
+        }
+    }
+
+    /// Starts a non-INVITE client transaction for `request`.
+    pub(super) fn start_client(
+        &mut self,
+        now: Instant,
+        request: &Request,
+        to: SocketAddr,
+        branch: String,
+        owner: Owner,
+    ) {
+        let method = request.method().as_bytes().to_ascii_uppercase();
+        let kind = if request.method() == Method::Invite { Kind::Invite } else { Kind::NonInvite };
+        let tx = ClientTransaction::start(now, kind, Arc::from(request.to_bytes()), self.timers, false);
+        let key = ClientKey { branch: branch.into_bytes(), method };
+        self.clients.insert(key.clone(), ClientEntry { tx, to, owner });
+        self.drain_client(now, &key);
+    }
+
+    pub(super) fn handle_response(&mut self, now: Instant, from: SocketAddr, msg: &Message<'_>) {
+        if let Err(err) = validate_response(msg) {
+            self.drop_with(from, format!("malformed response: {}", err.reason_phrase()));
+            return;
+        }
+        let code = msg.status_code().unwrap_or_default();
+        let Some(key) = client_key(msg).filter(|k| self.clients.contains_key(k)) else {
+            self.drop_with(from, format!("response {code} matches no transaction"));
+            return;
+        };
+        let Some(entry) = self.clients.get_mut(&key) else { return };
+        let pass = entry.tx.on_response(now, code, || None);
+        let owner = entry.owner;
+        if pass {
+            match owner {
+                Owner::Agent(index) => self.with_agent(now, index, |agent, ctx| agent.on_response(ctx, msg)),
+                Owner::Probe(index) => {
+                    if let Some(probe) = self.probes.get_mut(index)
+                        && code >= 200
+                    {
+                        probe.final_status = Some(code);
+                        probe.reason = reason_of(msg);
+                    }
+                }
+            }
+        }
+        self.drain_client(now, &key);
+    }
+
+    pub(super) fn drain_client(&mut self, now: Instant, key: &ClientKey) {
+        let Some(entry) = self.clients.get_mut(key) else { return };
+        let (to, owner) = (entry.to, entry.owner);
+        let tries = entry.tx.retransmissions() + 1;
+        let mut timed_out = false;
+        let mut terminated = false;
+        while let Some(out) = entry.tx.poll_output() {
+            match out {
+                transaction::Output::Transmit(bytes) => {
+                    self.outputs.push_back(Output::Transmit(Transmit { to, bytes }))
+                }
+                transaction::Output::TimedOut => timed_out = true,
+                transaction::Output::Terminated => terminated = true,
+            }
+        }
+        if terminated {
+            self.clients.remove(key);
+        }
+        if timed_out {
+            match owner {
+                Owner::Agent(index) => {
+                    self.with_agent(now, index, |agent, ctx| agent.on_timeout_of_request(ctx, tries));
+                }
+                Owner::Probe(index) => {
+                    if let Some(probe) = self.probes.get_mut(index) {
+                        probe.timed_out = true;
+                    }
+                }
+            }
+        }
+    }
+
+    /// Sends OPTIONS to the line's own address of record through its proxy, to see whether
+    /// requests for it reach the phone. Returns the probe's index, or `None` when the line
+    /// has never resolved its proxy.
+    pub fn check_inbound(&mut self, now: Instant, binding: Binding) -> Option<usize> {
+        let index = self.agents.iter().position(|a| a.binding() == binding)?;
+        let snapshot = self.agents.get(index)?.snapshot(now, &self.config);
+        let to = snapshot.destination?;
+        let contact = snapshot.contact?;
+        let line = self.config.lines.get(binding.line_index())?.clone();
+        let proxy = self.config.proxy_for_line(binding.line_index() + 1)?;
+        let domain = super::registration::request::host_port(proxy.address.as_ref()?, proxy.port);
+        // No host part: a SIP ALG rewrites addresses even inside Call-IDs.
+        let call_id = format!("sip7940-probe-{:016x}", rand::Rng::next_u64(&mut self.rng));
+        let branch = format!("z9hG4bK{:016x}", rand::Rng::next_u64(&mut self.rng));
+        let tag = self.new_tag();
+        let aor = format!("sip:{}@{domain}", line.name);
+        let request = Request::new(Method::Options, aor.clone())
+            .with(HeaderName::Via, format!("SIP/2.0/UDP {contact};branch={branch}"))
+            .with(HeaderName::From, format!("<{aor}>;tag={tag}"))
+            .with(HeaderName::To, format!("<{aor}>"))
+            .with(HeaderName::CallId, call_id.as_str())
+            .with(HeaderName::CSeq, "1 OPTIONS")
+            .with(HeaderName::MaxForwards, "70")
+            .with(HeaderName::UserAgent, super::PRODUCT)
+            .with(HeaderName::Accept, "application/sdp");
+        self.probes.push(Probe {
+            binding,
+            call_id,
+            reached: false,
+            final_status: None,
+            reason: String::new(),
+            timed_out: false,
+        });
+        let probe = self.probes.len() - 1;
+        self.start_client(now, &request, to, branch, Owner::Probe(probe));
+        Some(probe)
+    }
+
+    /// Marks a probe as reached when its OPTIONS arrives here.
+    pub(super) fn note_inbound_probe(&mut self, req: &Message<'_>) {
+        let Ok(call_id) = req.call_id() else { return };
+        for probe in &mut self.probes {
+            if probe.call_id.as_bytes() == call_id {
+                probe.reached = true;
+            }
+        }
+    }
+}
+
+fn reason_of(msg: &Message<'_>) -> String {
+    match &msg.start {
+        crate::sip::message::StartLine::Response(s) => String::from_utf8_lossy(s.reason).into_owned(),
+        _ => String::new(),
+    }
+}

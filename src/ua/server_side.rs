@@ -1,0 +1,162 @@
+//! The phone as a server: requests that arrive, their transactions and their answers.
+
+use super::inbound::{self, ACCEPT, SUPPORTED, Verdict};
+use super::phone::{Output, PRODUCT, Phone, ServerEntry, Transmit};
+use crate::sip::message::validate::top_via_lenient;
+use crate::sip::message::{HeaderName, Message, Method, Response, rejection, response_to, validate_request};
+use crate::sip::transaction::key::{ServerKey, cancel_target, server_key};
+use crate::sip::transaction::{self, Kind, ServerTransaction};
+use crate::sip::transport::{response_destination, stamp_via};
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Instant;
+
+impl Phone {
+    pub(super) fn handle_request(&mut self, now: Instant, from: SocketAddr, req: &Message<'_>) {
+        let is_ack = req.method() == Some(Method::Ack);
+        if let Err(err) = validate_request(req) {
+            if is_ack {
+                self.drop_with(from, format!("malformed ACK: {}", err.reason_phrase()));
+                return;
+            }
+            let tag = self.new_tag();
+            match rejection(req, &err, &self.agent_name(), Some(tag.as_bytes())) {
+                Some(resp) => self.send_stateless(from, req, resp),
+                None => self.drop_with(from, format!("malformed request: {}", err.reason_phrase())),
+            }
+            return;
+        }
+        let Some(key) = server_key(req) else {
+            self.drop_with(from, "request without a usable Via".into());
+            return;
+        };
+        if let Some(entry) = self.servers.get_mut(&key) {
+            if is_ack {
+                entry.tx.on_ack(now);
+            } else {
+                entry.tx.on_retransmission();
+            }
+            self.drain_server(&key);
+            return;
+        }
+        if is_ack {
+            // The ACK of a 2xx belongs to a dialog; the phone has none yet.
+            self.drop_with(from, "ACK matches no transaction".into());
+            return;
+        }
+        if req.method() == Some(Method::Cancel) {
+            let code = if self.servers.contains_key(&cancel_target(&key)) { 200 } else { 481 };
+            self.respond_in_transaction(now, from, key, req, code, &[]);
+            return;
+        }
+        match inbound::classify(req) {
+            Verdict::Ignore => {}
+            Verdict::Reject { code, headers } => {
+                self.respond_in_transaction(now, from, key, req, code, &headers)
+            }
+            Verdict::Serve => self.serve(now, from, key, req),
+        }
+    }
+
+    fn serve(&mut self, now: Instant, from: SocketAddr, key: ServerKey, req: &Message<'_>) {
+        match req.method() {
+            Some(Method::Options) => {
+                self.note_inbound_probe(req);
+                let headers = [
+                    (HeaderName::Allow, inbound::allow_value()),
+                    (HeaderName::Accept, ACCEPT.to_owned()),
+                    (HeaderName::AcceptLanguage, "en".to_owned()),
+                    (HeaderName::Supported, SUPPORTED.join(", ")),
+                ];
+                self.respond_in_transaction(now, from, key, req, 200, &headers);
+            }
+            _ => self.respond_in_transaction(now, from, key, req, 500, &[]),
+        }
+    }
+
+    /// Builds a response: the request's Via (stamped), From, To (with our tag), Call-ID,
+    /// CSeq, then `Server` and the extra headers.
+    fn build_response(
+        &mut self,
+        from: SocketAddr,
+        req: &Message<'_>,
+        code: u16,
+        headers: &[(HeaderName, String)],
+    ) -> Option<Response> {
+        let tag = (code > 100).then(|| self.new_tag());
+        let mut resp = response_to(req, code, tag.as_deref().map(str::as_bytes)).ok()?;
+        for (name, value) in headers {
+            resp.headers.push(*name, value.clone());
+        }
+        resp.headers.push(HeaderName::Server, PRODUCT);
+        stamp_top_via(&mut resp, from);
+        Some(resp)
+    }
+
+    fn respond_in_transaction(
+        &mut self,
+        now: Instant,
+        from: SocketAddr,
+        key: ServerKey,
+        req: &Message<'_>,
+        code: u16,
+        headers: &[(HeaderName, String)],
+    ) {
+        let Some(resp) = self.build_response(from, req, code, headers) else {
+            self.drop_with(from, "cannot build a response".into());
+            return;
+        };
+        let peer = req.top_via().map(|v| response_destination(&v, from)).unwrap_or(from);
+        let kind = if req.method() == Some(Method::Invite) { Kind::Invite } else { Kind::NonInvite };
+        let mut tx = ServerTransaction::new(kind, self.timers, false);
+        tx.respond(now, code, Arc::from(resp.to_bytes()));
+        self.servers.insert(key.clone(), ServerEntry { tx, peer });
+        self.drain_server(&key);
+    }
+
+    /// Answers a request that has no transaction (it was too broken to have one).
+    pub(super) fn respond_stateless(&mut self, from: SocketAddr, req: &Message<'_>, code: u16, reason: &str) {
+        match self.build_response(from, req, code, &[]) {
+            Some(mut resp) => {
+                resp.reason = reason.as_bytes().to_vec();
+                self.send_stateless(from, req, resp);
+            }
+            None => self.drop_with(from, "cannot build a response".into()),
+        }
+    }
+
+    fn send_stateless(&mut self, from: SocketAddr, req: &Message<'_>, mut resp: Response) {
+        if resp.headers.get(HeaderName::Server).is_none() {
+            resp.headers.push(HeaderName::Server, PRODUCT);
+            stamp_top_via(&mut resp, from);
+        }
+        let to = top_via_lenient(req).map_or(from, |v| response_destination(&v, from));
+        self.outputs.push_back(Output::Transmit(Transmit { to, bytes: Arc::from(resp.to_bytes()) }));
+    }
+
+    pub(super) fn drain_server(&mut self, key: &ServerKey) {
+        let Some(entry) = self.servers.get_mut(key) else { return };
+        let mut terminated = false;
+        while let Some(out) = entry.tx.poll_output() {
+            match out {
+                transaction::Output::Transmit(bytes) => {
+                    self.outputs.push_back(Output::Transmit(Transmit { to: entry.peer, bytes }));
+                }
+                transaction::Output::TimedOut => {}
+                transaction::Output::Terminated => terminated = true,
+            }
+        }
+        if terminated {
+            self.servers.remove(key);
+        }
+    }
+}
+
+/// Stamps the first Via of a response with received/rport for `source` (§18.2.1).
+fn stamp_top_via(resp: &mut Response, source: SocketAddr) {
+    if let Some(via) = resp.headers.0.iter_mut().find(|h| h.name.is(HeaderName::Via))
+        && let Some(stamped) = stamp_via(&via.value, source)
+    {
+        via.value = stamped;
+    }
+}

@@ -38,9 +38,10 @@ pub struct RegisterArgs {
     /// Leave the registrations in place on exit (no un-REGISTER).
     #[arg(long)]
     pub keep: bool,
-    /// Give up waiting for answers after this many seconds (one-shot runs).
-    #[arg(long, value_name = "SECS", default_value_t = 40)]
-    pub timeout: u64,
+    /// Give up waiting for answers after this many seconds (default 40); with `--watch`,
+    /// stop watching after this long (default: until SIGINT/SIGTERM).
+    #[arg(long, value_name = "SECS")]
+    pub timeout: Option<u64>,
     /// Print every SIP message sent and received.
     #[arg(long)]
     pub sip_trace: bool,
@@ -115,7 +116,7 @@ fn settled(phone: &Phone) -> bool {
 }
 
 async fn once(driver: &mut Driver, args: &RegisterArgs) -> Status {
-    let deadline = Instant::now() + Duration::from_secs(args.timeout);
+    let deadline = Instant::now() + Duration::from_secs(args.timeout.unwrap_or(40));
     let shutdown = shutdown_signal();
     tokio::pin!(shutdown);
     driver.phone.register_all(Instant::now());
@@ -256,7 +257,18 @@ fn to_json(
 /// `--watch`: stay up, print a timestamped line on every state change; with
 /// `--check-inbound`, probe again every refresh period.
 async fn watch(driver: &mut Driver, args: &RegisterArgs) -> Status {
-    let shutdown = shutdown_signal();
+    let end = args.timeout.map(|secs| Instant::now() + Duration::from_secs(secs));
+    let shutdown = async move {
+        match end {
+            Some(end) => {
+                tokio::select! {
+                    () = shutdown_signal() => {}
+                    () = tokio::time::sleep_until(end.into()) => {}
+                }
+            }
+            None => shutdown_signal().await,
+        }
+    };
     tokio::pin!(shutdown);
     driver.phone.register_all(Instant::now());
     let mut print = |phone: &Phone, event: &Event| {

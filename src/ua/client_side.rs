@@ -117,14 +117,8 @@ impl Phone {
         if pass {
             match owner {
                 Owner::Agent(index) => self.with_agent(now, index, |agent, ctx| agent.on_response(ctx, msg)),
-                Owner::Probe(index) => {
-                    if let Some(probe) = self.probes.get_mut(index)
-                        && code >= 200
-                    {
-                        probe.final_status = Some(code);
-                        probe.reason = reason_of(msg);
-                    }
-                }
+                Owner::Probe(index) if code >= 200 => self.probe_response(now, index, msg, code),
+                Owner::Probe(_) => {}
             }
         }
         self.drain_client(now, &key);
@@ -175,29 +169,70 @@ impl Phone {
         let domain = super::registration::request::host_port(proxy.address.as_ref()?, proxy.port);
         // No host part: a SIP ALG rewrites addresses even inside Call-IDs.
         let call_id = format!("sip7940-probe-{:016x}", rand::Rng::next_u64(&mut self.rng));
-        let branch = format!("z9hG4bK{:016x}", rand::Rng::next_u64(&mut self.rng));
-        let tag = self.new_tag();
-        let aor = format!("sip:{}@{domain}", line.name);
-        let request = Request::new(Method::Options, aor.clone())
-            .with(HeaderName::Via, format!("SIP/2.0/UDP {contact};branch={branch}"))
-            .with(HeaderName::From, format!("<{aor}>;tag={tag}"))
-            .with(HeaderName::To, format!("<{aor}>"))
-            .with(HeaderName::CallId, call_id.as_str())
-            .with(HeaderName::CSeq, "1 OPTIONS")
-            .with(HeaderName::MaxForwards, "70")
-            .with(HeaderName::UserAgent, super::PRODUCT)
-            .with(HeaderName::Accept, "application/sdp");
+        let from_tag = self.new_tag();
         self.probes.push(Probe {
             binding,
             call_id,
+            aor: format!("sip:{}@{domain}", line.name),
+            from_tag,
+            via_host: contact,
+            to,
+            cseq: 0,
+            auth: crate::sip::auth::DigestClient::new(line.auth_user(), line.password.clone()).ok(),
+            answered_challenge: false,
             reached: false,
             final_status: None,
             reason: String::new(),
             timed_out: false,
         });
         let probe = self.probes.len() - 1;
-        self.start_client(now, &request, to, branch, Owner::Probe(probe));
+        self.send_probe(now, probe, Vec::new());
         Some(probe)
+    }
+
+    /// Sends (or re-sends, with credentials) a probe's OPTIONS in a new transaction.
+    fn send_probe(&mut self, now: Instant, index: usize, credentials: Vec<crate::sip::auth::AuthHeader>) {
+        let branch = format!("z9hG4bK{:016x}", rand::Rng::next_u64(&mut self.rng));
+        let Some(p) = self.probes.get_mut(index) else { return };
+        p.cseq += 1;
+        let mut request = Request::new(Method::Options, p.aor.clone())
+            .with(HeaderName::Via, format!("SIP/2.0/UDP {};branch={branch}", p.via_host))
+            .with(HeaderName::From, format!("<{}>;tag={}", p.aor, p.from_tag))
+            .with(HeaderName::To, format!("<{}>", p.aor))
+            .with(HeaderName::CallId, p.call_id.as_str())
+            .with(HeaderName::CSeq, format!("{} OPTIONS", p.cseq))
+            .with(HeaderName::MaxForwards, "70")
+            .with(HeaderName::UserAgent, super::PRODUCT)
+            .with(HeaderName::Accept, "application/sdp");
+        for header in credentials {
+            request = request.with(header.name, header.value);
+        }
+        let to = p.to;
+        self.start_client(now, &request, to, branch, Owner::Probe(index));
+    }
+
+    /// A final response to a probe: a challenge is answered once, anything else recorded.
+    fn probe_response(&mut self, now: Instant, index: usize, msg: &Message<'_>, code: u16) {
+        let Some(p) = self.probes.get_mut(index) else { return };
+        if matches!(code, 401 | 407) && !p.answered_challenge {
+            let uri = p.aor.clone();
+            let answer = p.auth.as_mut().map(|auth| {
+                auth.respond(
+                    msg,
+                    crate::sip::auth::Sent::Plain,
+                    Method::Options,
+                    uri.as_bytes(),
+                    &mut self.rng,
+                )
+            });
+            if let Some(Ok(credentials)) = answer {
+                p.answered_challenge = true;
+                self.send_probe(now, index, credentials);
+                return;
+            }
+        }
+        p.final_status = Some(code);
+        p.reason = reason_of(msg);
     }
 
     /// Marks a probe as reached when its OPTIONS arrives here.

@@ -91,11 +91,19 @@ pub(super) enum ResolveFor {
     NatAddress,
 }
 
-/// An inbound-reachability probe: OPTIONS to our own address of record.
-#[derive(Debug, Clone)]
+/// An inbound-reachability probe: OPTIONS to our own address of record, authenticated
+/// as the line when the proxy challenges it.
+#[derive(Debug)]
 pub(super) struct Probe {
     pub(super) binding: Binding,
     pub(super) call_id: String,
+    pub(super) aor: String,
+    pub(super) from_tag: String,
+    pub(super) via_host: SocketAddr,
+    pub(super) to: SocketAddr,
+    pub(super) cseq: u32,
+    pub(super) auth: Option<crate::sip::auth::DigestClient>,
+    pub(super) answered_challenge: bool,
     pub(super) reached: bool,
     pub(super) final_status: Option<u16>,
     pub(super) reason: String,

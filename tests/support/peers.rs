@@ -278,6 +278,8 @@ pub struct KamOpts {
     pub trace: bool,
     /// Listen on TCP too (`KAM_TCP`).
     pub tcp: bool,
+    /// Seconds a nonce stays fresh (`KAM_NONCE_EXPIRE`).
+    pub nonce_expire: u32,
 }
 
 impl Default for KamOpts {
@@ -292,6 +294,7 @@ impl Default for KamOpts {
             min_expires: 10,
             trace: true,
             tcp: false,
+            nonce_expire: 300,
         }
     }
 }
@@ -411,6 +414,7 @@ impl Kamailio {
                 .env("KAM_NAT", flag(o.nat))
                 .env("KAM_ROUTES", o.routes.join(","))
                 .env("KAM_MIN_EXPIRES", o.min_expires.to_string())
+                .env("KAM_NONCE_EXPIRE", o.nonce_expire.to_string())
                 .env("KAM_TRACE", flag(o.trace))
                 .env("KAM_TCP", flag(o.tcp))
                 .env_remove("KAM_DIR")

@@ -119,6 +119,10 @@ pub struct RegistrarOptions {
     pub min_expires: Option<u32>,
     /// Grant at most this.
     pub max_grant: Option<u32>,
+    /// Another device's binding for the same user, returned before ours: (URI, expires).
+    pub other_contact: Option<(&'static str, u32)>,
+    /// Answer nothing at all (a registrar that went away).
+    pub silent: bool,
 }
 
 /// A small registrar and stateless proxy: stores bindings, answers REGISTER, forwards
@@ -149,6 +153,9 @@ impl Registrar {
     /// Handles one datagram from `from`; returns what to send where.
     fn handle(&mut self, from: SocketAddr, bytes: &[u8]) -> Vec<(SocketAddr, Vec<u8>)> {
         let Ok(Datagram::Message(msg)) = parse_datagram(bytes) else { return vec![] };
+        if self.options.silent {
+            return vec![];
+        }
         if msg.is_request() { self.request(from, &msg, bytes) } else { self.response(&msg, bytes) }
     }
 
@@ -211,13 +218,13 @@ impl Registrar {
                 }
                 let grant = self.options.max_grant.map_or(expires, |m| expires.min(m));
                 self.bindings.insert(user, (target, uri.clone()));
-                let contact_back = format!("<{uri}>;expires={grant}");
-                vec![self.respond(
-                    msg,
-                    from,
-                    200,
-                    &[(HeaderName::Contact, contact_back), (HeaderName::Expires, grant.to_string())],
-                )]
+                let mut headers = Vec::new();
+                if let Some((other, other_expires)) = self.options.other_contact {
+                    headers.push((HeaderName::Contact, format!("<{other}>;expires={other_expires}")));
+                }
+                headers.push((HeaderName::Contact, format!("<{uri}>;expires={grant}")));
+                headers.push((HeaderName::Expires, grant.to_string()));
+                vec![self.respond(msg, from, 200, &headers)]
             }
             Some(Method::Options) => {
                 let user = msg.request_uri().map(|_| ()).ok().and_then(|_| match &msg.start {
@@ -294,6 +301,11 @@ pub struct Sim {
     pub phone_received: Vec<Vec<u8>>,
     /// Datagrams the router dropped.
     pub dropped_inbound: usize,
+    /// Percentage of datagrams lost, each way (seeded, deterministic).
+    pub loss_percent: u64,
+    loss_state: u64,
+    /// Datagrams lost on purpose.
+    pub lost: usize,
 }
 
 impl Sim {
@@ -319,6 +331,9 @@ impl Sim {
             phone_sent: Vec::new(),
             phone_received: Vec::new(),
             dropped_inbound: 0,
+            loss_percent: 0,
+            loss_state: 0x5eed,
+            lost: 0,
         }
     }
 
@@ -364,7 +379,21 @@ impl Sim {
         self.now = until;
     }
 
+    /// SplitMix64 over the loss state: whether the next datagram is lost.
+    fn lose(&mut self) -> bool {
+        self.loss_state = self.loss_state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.loss_state;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        let lost = (z ^ (z >> 31)) % 100 < self.loss_percent;
+        self.lost += usize::from(lost);
+        lost
+    }
+
     fn deliver(&mut self, p: Packet) {
+        if self.lose() {
+            return;
+        }
         let registrar: SocketAddr = REGISTRAR.parse().expect("addr");
         if p.to == registrar {
             for (to, bytes) in self.registrar.handle(p.from, &p.bytes) {

@@ -240,6 +240,7 @@ fn to_json(
                 "last_error": s.last_failure.as_ref().map(ToString::to_string),
                 "reason": failure_line(s, config),
                 "rtt_ms": s.rtt.map(|d| d.as_secs_f64() * 1000.0),
+                "setup_ms": s.setup_time.map(|d| d.as_secs_f64() * 1000.0),
                 "retry_in_s": s.retry_in.map(|d| d.as_secs()),
                 "inbound": probe,
             })

@@ -148,6 +148,10 @@ pub struct Agent {
     received: Option<String>,
     rport: Option<u16>,
     rtt: Option<Duration>,
+    /// When the attempt that is under way began (first REGISTER of a fresh registration).
+    attempt_started: Option<Instant>,
+    /// How long the last fresh registration took, first REGISTER to 2xx.
+    setup_time: Option<Duration>,
 }
 
 impl Agent {
@@ -179,6 +183,8 @@ impl Agent {
             received: None,
             rport: None,
             rtt: None,
+            attempt_started: None,
+            setup_time: None,
         }
     }
 
@@ -222,6 +228,9 @@ impl Agent {
             return;
         };
         self.phase = Phase::Resolving(purpose);
+        if purpose == Purpose::Register && self.state != RegState::Registered {
+            self.attempt_started = Some(ctx.now);
+        }
         let state = if purpose == Purpose::Register {
             if self.state == RegState::Registered { RegState::Registered } else { RegState::Registering }
         } else {
@@ -470,6 +479,9 @@ impl Agent {
         self.failures = 0;
         self.last_failure = None;
         self.phase = Phase::Settled;
+        if let Some(started) = self.attempt_started.take() {
+            self.setup_time = Some(ctx.now.saturating_duration_since(started));
+        }
         if config.nat.keepalive > 0 {
             self.keepalive_at = Some(ctx.now + Duration::from_secs(u64::from(config.nat.keepalive)));
         }
@@ -556,6 +568,7 @@ impl Agent {
             rport: self.rport,
             last_failure: self.last_failure.clone(),
             rtt: self.rtt,
+            setup_time: self.setup_time,
             granted: self.granted,
             retry_in: self.retry_at.map(|at| at.saturating_duration_since(now)),
         }

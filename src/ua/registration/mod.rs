@@ -171,6 +171,8 @@ pub struct Snapshot {
     pub last_failure: Option<Failure>,
     /// Round trip of the last REGISTER.
     pub rtt: Option<Duration>,
+    /// First REGISTER to 2xx of the last fresh registration (challenge included).
+    pub setup_time: Option<Duration>,
     /// The grant in seconds.
     pub granted: u32,
     /// When the next attempt is due, if one is scheduled.

@@ -76,6 +76,7 @@ mod tests {
             rport: None,
             last_failure: None,
             rtt: None,
+            setup_time: None,
             granted: 3600,
             retry_in: None,
         }

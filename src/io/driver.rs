@@ -74,10 +74,7 @@ impl Driver {
             if done(&self.phone) {
                 return Ok(Stop::Done);
             }
-            let wake = match (self.phone.poll_timeout(), deadline) {
-                (Some(a), Some(b)) => Some(a.min(b)),
-                (a, b) => a.or(b),
-            };
+            let wake = crate::sip::transaction::timers::earliest(self.phone.poll_timeout(), deadline);
             let sleep = async {
                 match wake {
                     Some(at) => tokio::time::sleep_until(at.into()).await,

@@ -218,9 +218,6 @@ impl ClientTransaction {
 
     /// When [`on_timeout`](Self::on_timeout) must be called next.
     pub fn poll_timeout(&self) -> Option<Instant> {
-        match (self.retransmit_at, self.end_at) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        }
+        super::timers::earliest(self.retransmit_at, self.end_at)
     }
 }

@@ -157,9 +157,6 @@ impl ServerTransaction {
 
     /// When [`on_timeout`](Self::on_timeout) must be called next.
     pub fn poll_timeout(&self) -> Option<Instant> {
-        match (self.retransmit_at, self.end_at) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        }
+        super::timers::earliest(self.retransmit_at, self.end_at)
     }
 }

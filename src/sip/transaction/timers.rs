@@ -2,7 +2,7 @@
 //! `sip_retx` and `sip_invite_retx`.
 
 use crate::config::phone::SipTimers;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// Timer settings of every transaction.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -47,5 +47,13 @@ impl TimerConfig {
     /// final responses (at least 32 s over UDP).
     pub fn timer_d(&self) -> Duration {
         self.timeout().max(Duration::from_secs(32))
+    }
+}
+
+/// The earlier of two optional deadlines.
+pub fn earliest(a: Option<Instant>, b: Option<Instant>) -> Option<Instant> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
     }
 }

@@ -9,6 +9,7 @@
 mod sim;
 
 use sim::{NatKind, PUBLIC_IP, Registrar, RegistrarOptions, Router, Sim};
+use sip7940::cli::diagnose::inbound_line;
 use sip7940::config::{Host, PhoneConfig};
 use sip7940::ua::ProbeResult;
 use sip7940::ua::registration::{Binding, RegState};
@@ -57,6 +58,8 @@ struct Outcome {
     registered: bool,
     stored: Option<String>,
     inbound: ProbeResult,
+    /// What `register --check-inbound` would say.
+    diagnosis: String,
 }
 
 fn run(kind: NatKind, alg: bool, recipe: Recipe, options: RegistrarOptions) -> Outcome {
@@ -72,7 +75,8 @@ fn run(kind: NatKind, alg: bool, recipe: Recipe, options: RegistrarOptions) -> O
     let probe = sim.phone.check_inbound(now, Binding::Line(1));
     sim.run_for(Duration::from_secs(40));
     let inbound = probe.map_or(ProbeResult::Pending, |p| sim.phone.probe_result(p));
-    Outcome { registered, stored, inbound }
+    let diagnosis = snap.map(|s| inbound_line(&s, &inbound, sim.phone.config())).unwrap_or_default();
+    Outcome { registered, stored, inbound, diagnosis }
 }
 
 fn plain() -> RegistrarOptions {
@@ -98,6 +102,7 @@ fn no_nat_registers_and_is_reachable() {
     assert!(o.registered);
     assert_eq!(contact_host(&o), "10.0.0.3:5060");
     assert_eq!(o.inbound, ProbeResult::Reached);
+    assert!(o.diagnosis.contains("line 1 reachable"), "{}", o.diagnosis);
 }
 
 #[test]
@@ -106,6 +111,12 @@ fn static_nat_both_off_stores_the_private_address_and_inbound_fails() {
     assert!(o.registered, "outbound works: the registrar answers the public address");
     assert_eq!(contact_host(&o), "10.0.0.3:5060");
     assert_ne!(o.inbound, ProbeResult::Reached);
+    assert!(o.diagnosis.contains("NOT reachable"), "{}", o.diagnosis);
+    assert!(
+        o.diagnosis.contains("a private address; set nat_enable : 1 and nat_received_processing : 1"),
+        "{}",
+        o.diagnosis
+    );
 }
 
 #[test]
@@ -115,6 +126,7 @@ fn static_nat_dumb_recipe_without_alg_is_the_seeds_failure() {
     assert!(o.registered, "the phone says REGISTERED …");
     assert_eq!(contact_host(&o), "10.0.0.3:5060");
     assert_ne!(o.inbound, ProbeResult::Reached, "… and inbound calls never arrive");
+    assert!(o.diagnosis.contains("or let the router's SIP ALG rewrite it, not both"), "{}", o.diagnosis);
 }
 
 #[test]
@@ -155,6 +167,7 @@ fn pat_with_a_registrar_forcing_rport_registers_but_stays_unreachable() {
     assert!(o.registered);
     assert_eq!(contact_host(&o), format!("{PUBLIC_IP}:5060"), "the IP is adopted, never the port");
     assert_ne!(o.inbound, ProbeResult::Reached, "nothing is mapped at public port 5060");
+    assert!(o.diagnosis.contains("a NAT rewrites the port; set nat_rport : 1"), "{}", o.diagnosis);
 }
 
 #[test]
@@ -185,6 +198,7 @@ fn nat_in_two_places_breaks_inbound() {
     assert!(o.registered);
     assert_eq!(contact_host(&o), format!("{PUBLIC_IP}:5060"));
     assert_ne!(o.inbound, ProbeResult::Reached);
+    assert!(o.diagnosis.contains("don't NAT in two places"), "{}", o.diagnosis);
 }
 
 #[test]

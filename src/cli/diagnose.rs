@@ -85,6 +85,8 @@ pub fn inbound_line(s: &Snapshot, result: &ProbeResult, config: &PhoneConfig) ->
         ProbeResult::Refused { code, reason } => format!("the proxy answered {code} {reason}"),
     };
     let private = s.stored_contacts.iter().filter_map(|c| contact_ip(c)).any(is_private);
+    let received: Option<IpAddr> =
+        s.received.as_deref().and_then(|r| r.trim_matches(['[', ']']).parse().ok());
     let proxy_public = s.destination.is_some_and(|d| !is_private(d.ip()) && !d.ip().is_loopback());
     let hint = if private && proxy_public {
         let nat = &config.nat;
@@ -99,6 +101,24 @@ pub fn inbound_line(s: &Snapshot, result: &ProbeResult, config: &PhoneConfig) ->
                  nat_received_processing : 1, or let the router's SIP ALG rewrite it, not both"
             )
         }
+    } else if let (Some(seen), Some(mine)) = (received, s.contact)
+        && is_private(seen)
+        && !is_private(mine.ip())
+        && !mine.ip().is_loopback()
+    {
+        format!(
+            "we advertised {mine} but the registrar's answer says it saw us at {seen}, a private address: \
+             a SIP ALG on the router rewrites SIP as well — don't NAT in two places: turn the ALG off, \
+             or set nat_enable : 0 and let the ALG do it"
+        )
+    } else if let (Some(seen), Some(mine)) = (s.rport, s.contact)
+        && seen != mine.port()
+    {
+        format!(
+            "the registrar stored {stored}, but it saw our requests from port {seen}, not {}: \
+             a NAT rewrites the port; set nat_rport : 1, or let one box do the NAT — don't NAT in two places",
+            mine.port()
+        )
     } else if s
         .received
         .as_deref()

@@ -3,7 +3,7 @@
 
 mod boot;
 mod check;
-mod diagnose;
+pub mod diagnose;
 mod output;
 mod phone;
 mod register;

@@ -176,7 +176,11 @@ impl Registrar {
         let mut resp: Response = response_to(msg, code, Some(b"reg1")).expect("response");
         if let Some(via) = resp.headers.0.iter_mut().find(|h| h.name.is(HeaderName::Via)) {
             let mut v = String::from_utf8_lossy(&via.value).into_owned();
-            v = v.replace(";rport", &format!(";rport={}", from.port()));
+            if v.contains(";rport") {
+                v = v.replace(";rport", &format!(";rport={}", from.port()));
+            } else if self.options.force_rport {
+                v.push_str(&format!(";rport={}", from.port()));
+            }
             v.push_str(&format!(";received={}", from.ip()));
             via.value = v.into_bytes();
         }

@@ -4,6 +4,7 @@
 //! [`Output`]s and ask for the next deadline. Nothing here reads a clock or a socket, so the
 //! retransmission schedules are tested exactly on simulated time.
 
+pub mod ack;
 pub mod client;
 pub mod key;
 pub mod server;

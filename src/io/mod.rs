@@ -4,3 +4,4 @@
 pub mod clock;
 pub mod config_dir;
 pub mod driver;
+pub mod wav;

@@ -13,4 +13,10 @@
 pub mod dtmf;
 pub mod g711;
 pub mod goertzel;
+pub mod pacer;
+pub mod rtp;
+pub mod rtp_receiver;
+pub mod sink;
+pub mod source;
+pub mod stats;
 pub mod tone;

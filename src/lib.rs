@@ -24,5 +24,6 @@ pub mod cli;
 pub mod config;
 pub mod io;
 pub mod media;
+pub mod sdp;
 pub mod sip;
 pub mod ua;

@@ -14,6 +14,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 /// A software Cisco 7940 SIP phone that boots from the phone's own config files.
+// Doc comments here are also the --help text, where SIP<MAC> must read as written.
+#[allow(rustdoc::invalid_html_tags)]
 #[derive(Debug, Parser)]
 #[command(name = "sip7940", version, about, propagate_version = true)]
 pub struct Cli {

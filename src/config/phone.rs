@@ -78,15 +78,15 @@ impl LineConfig {
 /// Registration and SIP header options.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RegistrationConfig {
-    /// `proxy_register` [0]: send REGISTER for each provisioned line.
+    /// `proxy_register` (default 0): send REGISTER for each provisioned line.
     pub proxy_register: bool,
-    /// `timer_register_expires` [3600] s: requested expiry, and the ceiling on any grant.
+    /// `timer_register_expires` (default 3600) s: requested expiry, and the ceiling on any grant.
     pub expires: u32,
-    /// `timer_register_delta` [5] s: refresh this long before the grant runs out.
+    /// `timer_register_delta` (default 5) s: refresh this long before the grant runs out.
     pub delta: u32,
-    /// `user_info` [none].
+    /// `user_info` (default none).
     pub user_info: UserInfo,
-    /// `remote_party_id` [0].
+    /// `remote_party_id` (default 0).
     pub remote_party_id: bool,
 }
 
@@ -105,21 +105,21 @@ impl Default for RegistrationConfig {
 /// NAT keys and ports.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NatConfig {
-    /// `nat_enable` [0]: advertise `nat_address` in Via, Contact and SDP.
+    /// `nat_enable` (default 0): advertise `nat_address` in Via, Contact and SDP.
     pub enable: bool,
-    /// `nat_address` [""]: the public address of the NAT box.
+    /// `nat_address` (default ""): the public address of the NAT box.
     pub address: Option<Host>,
-    /// `nat_received_processing` [0]: adopt the `received=` IP of REGISTER responses.
+    /// `nat_received_processing` (default 0): adopt the `received=` IP of REGISTER responses.
     pub received_processing: bool,
-    /// `nat_rport` [0] (sip7940 extension): send `rport`, learn address and port from it.
+    /// `nat_rport` (default 0) (sip7940 extension): send `rport`, learn address and port from it.
     pub rport: bool,
-    /// `nat_keepalive` [0] s (sip7940 extension): keep the pinhole open; 0 = off.
+    /// `nat_keepalive` (default 0) s (sip7940 extension): keep the pinhole open; 0 = off.
     pub keepalive: u32,
-    /// `voip_control_port` [5060]: local SIP port, also in Via and Contact.
+    /// `voip_control_port` (default 5060): local SIP port, also in Via and Contact.
     pub voip_control_port: u16,
-    /// `start_media_port` [16384].
+    /// `start_media_port` (default 16384).
     pub start_media_port: u16,
-    /// `end_media_port` [32766].
+    /// `end_media_port` (default 32766).
     pub end_media_port: u16,
 }
 
@@ -141,15 +141,15 @@ impl Default for NatConfig {
 /// RFC 3261 timers and retransmission limits.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SipTimers {
-    /// `timer_t1` [500] ms.
+    /// `timer_t1` (default 500) ms.
     pub t1_ms: u32,
-    /// `timer_t2` [4000] ms.
+    /// `timer_t2` (default 4000) ms.
     pub t2_ms: u32,
-    /// `sip_retx` [10]: non-INVITE retransmissions.
+    /// `sip_retx` (default 10): non-INVITE retransmissions.
     pub sip_retx: u32,
-    /// `sip_invite_retx` [6]: INVITE retransmissions.
+    /// `sip_invite_retx` (default 6): INVITE retransmissions.
     pub sip_invite_retx: u32,
-    /// `timer_invite_expires` [180] s.
+    /// `timer_invite_expires` (default 180) s.
     pub invite_expires: u32,
 }
 
@@ -162,21 +162,21 @@ impl Default for SipTimers {
 /// Codec, DTMF and media options.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MediaConfig {
-    /// `preferred_codec` [g711ulaw].
+    /// `preferred_codec` (default g711ulaw).
     pub preferred_codec: Codec,
-    /// `enable_vad` [0].
+    /// `enable_vad` (default 0).
     pub enable_vad: bool,
-    /// `tos_media` [5]: IP precedence of RTP.
+    /// `tos_media` (default 5): IP precedence of RTP.
     pub tos_media: u8,
-    /// `dtmf_inband` [1].
+    /// `dtmf_inband` (default 1).
     pub dtmf_inband: bool,
-    /// `dtmf_outofband` [avt].
+    /// `dtmf_outofband` (default avt).
     pub dtmf_outofband: DtmfOutOfBand,
-    /// `dtmf_avt_payload` [101].
+    /// `dtmf_avt_payload` (default 101).
     pub dtmf_avt_payload: u8,
-    /// `dtmf_db_level` [3]: 1 = -6 dB .. 5 = +6 dB.
+    /// `dtmf_db_level` (default 3): 1 = -6 dB .. 5 = +6 dB.
     pub dtmf_db_level: u8,
-    /// `call_stats` [0]: RTP-RxStat/RTP-TxStat on BYE and its 200.
+    /// `call_stats` (default 0): RTP-RxStat/RTP-TxStat on BYE and its 200.
     pub call_stats: bool,
 }
 
@@ -207,33 +207,33 @@ pub struct SpeedDial {
 /// Call features.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FeatureConfig {
-    /// `anonymous_call_block` [0].
+    /// `anonymous_call_block` (default 0).
     pub anonymous_call_block: Feature,
-    /// `callerid_blocking` [0].
+    /// `callerid_blocking` (default 0).
     pub callerid_blocking: Feature,
-    /// `dnd_control` [0].
+    /// `dnd_control` (default 0).
     pub dnd_control: Feature,
-    /// `call_hold_ringback` [0].
+    /// `call_hold_ringback` (default 0).
     pub call_hold_ringback: Feature,
-    /// `call_waiting` [1].
+    /// `call_waiting` (default 1).
     pub call_waiting: bool,
-    /// `cnf_join_enable` [1].
+    /// `cnf_join_enable` (default 1).
     pub cnf_join_enable: bool,
-    /// `semi_attended_transfer` [1].
+    /// `semi_attended_transfer` (default 1).
     pub semi_attended_transfer: bool,
-    /// `stutter_msg_waiting` [0].
+    /// `stutter_msg_waiting` (default 0).
     pub stutter_msg_waiting: bool,
-    /// `cfwd_url` [""]: forward-all target.
+    /// `cfwd_url` (default ""): forward-all target.
     pub cfwd_url: String,
-    /// `local_cfwd_enable` [1].
+    /// `local_cfwd_enable` (default 1).
     pub local_cfwd_enable: bool,
-    /// `autocomplete` [1].
+    /// `autocomplete` (default 1).
     pub autocomplete: bool,
-    /// `dial_template` [dialplan]: dial plan file name without `.xml`.
+    /// `dial_template` (default dialplan): dial plan file name without `.xml`.
     pub dial_template: String,
-    /// `messages_uri` [""]: what the Messages key dials.
+    /// `messages_uri` (default ""): what the Messages key dials.
     pub messages_uri: String,
-    /// `accept_direct_calls` [0] (sip7940 extension): take calls that bypass the proxy.
+    /// `accept_direct_calls` (default 0) (sip7940 extension): take calls that bypass the proxy.
     pub accept_direct_calls: bool,
     /// `speed_line1..5` / `speed_label1..5`.
     pub speed_dials: [SpeedDial; SPEED_DIALS],
@@ -264,17 +264,17 @@ impl Default for FeatureConfig {
 /// Console and management keys.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ManagementConfig {
-    /// `telnet_level` [0]: 0 off, 1 on, 2 privileged.
+    /// `telnet_level` (default 0): 0 off, 1 on, 2 privileged.
     pub telnet_level: u8,
-    /// `phone_password` [cisco], at most 31 characters.
+    /// `phone_password` (default cisco), at most 31 characters.
     pub phone_password: Secret,
-    /// `phone_prompt` [SIP Phone], at most 15 characters.
+    /// `phone_prompt` (default SIP Phone), at most 15 characters.
     pub phone_prompt: String,
-    /// `phone_label` [""], at most 11 characters.
+    /// `phone_label` (default ""), at most 11 characters.
     pub phone_label: String,
-    /// `sync` [1]: a check-sync NOTIFY resyncs when this changed.
+    /// `sync` (default 1): a check-sync NOTIFY resyncs when this changed.
     pub sync: String,
-    /// `image_version` [""].
+    /// `image_version` (default "").
     pub image_version: String,
 }
 
@@ -294,7 +294,7 @@ impl Default for ManagementConfig {
 /// Network keys (DHCP, addresses, TFTP).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NetworkConfig {
-    /// `dhcp` [1].
+    /// `dhcp` (default 1).
     pub dhcp: bool,
     /// `my_ip_addr`.
     pub my_ip_addr: Option<Ipv4Addr>,
@@ -318,9 +318,9 @@ pub struct NetworkConfig {
     pub dyn_tftp_addr: Option<Ipv4Addr>,
     /// `tftp_cfg_dir`: where `SIP<MAC>.cnf` lives on the TFTP server.
     pub tftp_cfg_dir: String,
-    /// `network_media_type` [Auto].
+    /// `network_media_type` (default Auto).
     pub network_media_type: String,
-    /// `network_port2_type` [Hub/Switch].
+    /// `network_port2_type` (default Hub/Switch).
     pub network_port2_type: String,
 }
 
@@ -350,15 +350,15 @@ impl Default for NetworkConfig {
 pub struct TimeConfig {
     /// `sntp_server`.
     pub sntp_server: Option<Host>,
-    /// `sntp_mode` [anycast].
+    /// `sntp_mode` (default anycast).
     pub sntp_mode: SntpMode,
-    /// `time_zone` [GMT]: a zone abbreviation.
+    /// `time_zone` (default GMT): a zone abbreviation.
     pub time_zone: String,
-    /// `time_format_24hr` [1].
+    /// `time_format_24hr` (default 1).
     pub time_format_24hr: bool,
-    /// `date_format` [M/D/Y].
+    /// `date_format` (default M/D/Y).
     pub date_format: String,
-    /// `dst_auto_adjust` [1].
+    /// `dst_auto_adjust` (default 1).
     pub dst_auto_adjust: bool,
     /// The other `dst_*` keys, as written (offset, start and stop rules).
     pub dst: [String; DST_KEYS.len()],

@@ -2,6 +2,7 @@
 //! Pure: bytes and time in, bytes and deadlines out.
 
 pub mod auth;
+pub mod dialog;
 pub mod message;
 pub mod transaction;
 pub mod transport;

@@ -232,7 +232,7 @@ impl Phone {
             }
         }
         p.final_status = Some(code);
-        p.reason = reason_of(msg);
+        p.reason = String::from_utf8_lossy(msg.reason().unwrap_or_default()).into_owned();
     }
 
     /// Marks a probe as reached when its OPTIONS arrives here.
@@ -243,12 +243,5 @@ impl Phone {
                 probe.reached = true;
             }
         }
-    }
-}
-
-fn reason_of(msg: &Message<'_>) -> String {
-    match &msg.start {
-        crate::sip::message::StartLine::Response(s) => String::from_utf8_lossy(s.reason).into_owned(),
-        _ => String::new(),
     }
 }

@@ -46,6 +46,11 @@ impl<'a> Message<'a> {
         self.status_line().map(|s| s.code)
     }
 
+    /// The reason phrase of a response, as received.
+    pub fn reason(&self) -> Option<&'a [u8]> {
+        self.status_line().map(|s| s.reason)
+    }
+
     /// The first header named `name`.
     pub fn header(&self, name: HeaderName) -> Option<&Header<'a>> {
         self.headers.iter().find(|h| h.is(name))

@@ -576,10 +576,7 @@ impl Agent {
 }
 
 fn status_failure(resp: &Message<'_>, code: u16) -> Failure {
-    let reason = match &resp.start {
-        crate::sip::message::StartLine::Response(s) => String::from_utf8_lossy(s.reason).into_owned(),
-        _ => String::new(),
-    };
+    let reason = String::from_utf8_lossy(resp.reason().unwrap_or_default()).into_owned();
     Failure::Status { code, reason }
 }
 

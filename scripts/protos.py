@@ -48,7 +48,10 @@ def main():
 
     probe = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); probe.bind(("127.0.0.1", 0))
     port = probe.getsockname()[1]; probe.close()
+    # The cases come straight from 127.0.0.3, not through the proxy: accept direct requests
+    # so that every case reaches the UA's own checks (ghost-call protection would 403 them).
     phone = subprocess.Popen([a.bin, "--config-dir", a.profile, "--set", f"voip_control_port={port}",
+                              "--set", "accept_direct_calls=1",
                               "phone", "--bind", "127.0.0.1", "--no-register"],
                              stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     ready = threading.Event()

@@ -84,7 +84,9 @@ fn every_torture_message_gets_its_answer_and_the_phone_survives() {
     let table: Vec<&str> = EXPECTED.iter().map(|(f, _)| *f).collect();
     assert_eq!(files, table, "the table must cover exactly the 49 files");
 
-    let mut phone = PhoneProc::start("loopback", &["--no-register"]);
+    // The torture messages come straight from 127.0.0.2, not through the proxy: accept them
+    // (ghost-call protection is tested below).
+    let mut phone = PhoneProc::start_with("loopback", &["accept_direct_calls=1"], &["--no-register"]);
     let sender = UdpSocket::bind("127.0.0.2:5060").expect("bind 127.0.0.2:5060");
     let listeners: Vec<UdpSocket> = ["127.0.0.2:5061", "127.0.0.2:5050"]
         .iter()
@@ -132,4 +134,32 @@ fn every_torture_message_gets_its_answer_and_the_phone_survives() {
     let (n, _) = probe.recv_from(&mut buf).expect("an answer to OPTIONS after the torture");
     assert_eq!(status_of(&buf[..n]), Some(200));
     assert_eq!(header(&buf[..n], "Allow", None).as_deref(), Some("OPTIONS"));
+}
+
+/// Ghost-call protection over real UDP: a scanner's INVITE straight to the phone gets 403
+/// (and rings nothing); the proxy's request for one of our lines gets through.
+#[test]
+fn requests_from_strangers_get_403_and_the_proxy_gets_through() {
+    let phone = PhoneProc::start("loopback", &["--no-register"]);
+    let exchange = |from: &str, user: &str, method: &str| -> Option<u16> {
+        let s = UdpSocket::bind(from).expect("bind");
+        s.set_read_timeout(Some(Duration::from_secs(3))).expect("timeout");
+        let me = s.local_addr().expect("addr");
+        let msg = format!(
+            "{method} sip:{user}@{} SIP/2.0\r\nVia: SIP/2.0/UDP {me};branch=z9hG4bKg{user}{method}\r\n\
+             From: <sip:scanner@{me}>;tag=s1\r\nTo: <sip:{user}@{}>\r\nCall-ID: ghost-{user}-{method}\r\n\
+             CSeq: 1 {method}\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n",
+            phone.addr, phone.addr
+        );
+        s.send_to(msg.as_bytes(), phone.addr).expect("send");
+        let mut buf = [0u8; 4096];
+        let (n, _) = s.recv_from(&mut buf).ok()?;
+        status_of(&buf[..n])
+    };
+    // 127.0.0.2 is not the configured proxy (127.0.0.1).
+    assert_eq!(exchange("127.0.0.2:0", "12345", "INVITE"), Some(403));
+    assert_eq!(exchange("127.0.0.2:0", "12345", "OPTIONS"), Some(403));
+    // From the proxy's address: our line is served, a stranger's number is not.
+    assert_eq!(exchange("127.0.0.1:0", "12345", "OPTIONS"), Some(200));
+    assert_eq!(exchange("127.0.0.1:0", "999", "INVITE"), Some(403));
 }

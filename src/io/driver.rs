@@ -127,8 +127,14 @@ impl Driver {
                 }
                 Output::Resolve(request) => self.resolve(request),
                 Output::Event(event) => {
-                    if let (true, Event::Dropped { from, reason }) = (self.trace.sip_messages, &event) {
-                        println!("{} dropped from {from}: {reason}", time_of_day());
+                    match (self.trace.sip_messages, &event) {
+                        (true, Event::Dropped { from, reason }) => {
+                            println!("{} dropped from {from}: {reason}", time_of_day());
+                        }
+                        (_, Event::Refused { from, reason }) => {
+                            eprintln!("{} refused a request from {from} (403): {reason}", time_of_day());
+                        }
+                        _ => {}
                     }
                     on_event(&self.phone, &event);
                 }

@@ -3,6 +3,7 @@
 //! Pure: time and randomness are passed in.
 
 mod client_side;
+pub mod ghost;
 pub mod inbound;
 pub mod nat;
 pub mod phone;

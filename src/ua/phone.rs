@@ -73,6 +73,13 @@ pub enum Event {
         /// Why, in words.
         reason: String,
     },
+    /// A request outside a dialog was refused (ghost-call protection): 403, no ring.
+    Refused {
+        /// Where it came from.
+        from: SocketAddr,
+        /// Why, in words.
+        reason: String,
+    },
     /// A registration changed state.
     Registration {
         /// Which row.

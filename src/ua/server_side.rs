@@ -1,7 +1,8 @@
 //! The phone as a server: requests that arrive, their transactions and their answers.
 
+use super::ghost;
 use super::inbound::{self, ACCEPT, SUPPORTED, Verdict};
-use super::phone::{Output, PRODUCT, Phone, ServerEntry, Transmit};
+use super::phone::{Event, Output, PRODUCT, Phone, ServerEntry, Transmit};
 use crate::sip::message::validate::top_via_lenient;
 use crate::sip::message::{HeaderName, Message, Method, Response, rejection, response_to, validate_request};
 use crate::sip::transaction::key::{ServerKey, cancel_target, server_key};
@@ -47,6 +48,15 @@ impl Phone {
         if req.method() == Some(Method::Cancel) {
             let code = if self.servers.contains_key(&cancel_target(&key)) { 200 } else { 481 };
             self.respond_in_transaction(now, from, key, req, code, &[]);
+            return;
+        }
+        let trusted = ghost::trusted_addresses(
+            &self.config,
+            self.agents.iter().filter_map(|a| a.destination()).map(|d| d.ip()),
+        );
+        if let Err(refusal) = ghost::admit(&self.config, &trusted, from.ip(), req) {
+            self.outputs.push_back(Output::Event(Event::Refused { from, reason: refusal.to_string() }));
+            self.respond_in_transaction(now, from, key, req, 403, &[]);
             return;
         }
         match inbound::classify(req) {

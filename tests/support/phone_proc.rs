@@ -27,8 +27,17 @@ impl PhoneProc {
     /// Starts `sip7940 --config-dir profiles/<profile> --set voip_control_port=<free> phone
     /// --bind 127.0.0.1 <extra...>` and waits until it listens.
     pub fn start(profile: &str, extra: &[&str]) -> PhoneProc {
+        Self::start_with(profile, &[], extra)
+    }
+
+    /// Like [`start`](Self::start), with `--set KEY=VALUE` for each of `sets`.
+    pub fn start_with(profile: &str, sets: &[&str], extra: &[&str]) -> PhoneProc {
         let port = free_udp_port();
-        let mut child = Command::new(env!("CARGO_BIN_EXE_sip7940"))
+        let mut command = Command::new(env!("CARGO_BIN_EXE_sip7940"));
+        for set in sets {
+            command.args(["--set", set]);
+        }
+        let mut child = command
             .current_dir(env!("CARGO_MANIFEST_DIR"))
             .args(["--config-dir", &format!("profiles/{profile}")])
             .args(["--set", &format!("voip_control_port={port}")])

@@ -198,6 +198,11 @@ impl Agent {
         self.state
     }
 
+    /// Where this registration's requests go, once resolved.
+    pub fn destination(&self) -> Option<SocketAddr> {
+        self.destination
+    }
+
     /// The branch of the transaction in flight, if any.
     pub fn pending_branch(&self) -> Option<&str> {
         self.pending_branch.as_deref()

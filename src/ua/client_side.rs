@@ -3,7 +3,10 @@
 
 use super::phone::{Event, Output, Phone, Probe, ResolveFor, ResolveRequest, Transmit};
 use super::registration::{Action, Agent, Binding, Ctx};
-use crate::sip::message::{HeaderName, Message, Method, Request, validate_response};
+use crate::sip::message::{
+    Datagram, HeaderName, Message, Method, Request, parse_datagram, validate_response,
+};
+use crate::sip::transaction::ack::ack_for_failure;
 use crate::sip::transaction::key::{ClientKey, client_key};
 use crate::sip::transaction::{self, ClientTransaction, Kind};
 use std::net::{IpAddr, SocketAddr};
@@ -17,6 +20,8 @@ pub(super) enum Owner {
     Agent(usize),
     /// Inbound probe at this index.
     Probe(usize),
+    /// A call.
+    Call(super::call::CallId),
 }
 
 /// A client transaction and where its requests go.
@@ -108,20 +113,30 @@ impl Phone {
         }
         let code = msg.status_code().unwrap_or_default();
         let Some(key) = client_key(msg).filter(|k| self.clients.contains_key(k)) else {
-            self.drop_with(from, format!("response {code} matches no transaction"));
+            if !self.stray_2xx(now, msg) {
+                self.drop_with(from, format!("response {code} matches no transaction"));
+            }
             return;
         };
         let Some(entry) = self.clients.get_mut(&key) else { return };
-        let pass = entry.tx.on_response(now, code, || None);
+        let request = entry.tx.request().clone();
+        // A non-2xx final to an INVITE is ACKed by the transaction (§17.1.1.3).
+        let pass = entry.tx.on_response(now, code, || match parse_datagram(&request) {
+            Ok(Datagram::Message(invite)) => ack_for_failure(&invite, msg).map(|ack| ack.to_bytes()),
+            _ => None,
+        });
         let owner = entry.owner;
+        // What the transaction sends (the ACK of a failure) goes out before anything the
+        // owner sends in reaction (a re-INVITE with credentials).
+        self.drain_client(now, &key);
         if pass {
             match owner {
                 Owner::Agent(index) => self.with_agent(now, index, |agent, ctx| agent.on_response(ctx, msg)),
                 Owner::Probe(index) if code >= 200 => self.probe_response(now, index, msg, code),
                 Owner::Probe(_) => {}
+                Owner::Call(id) => self.call_response(now, id, msg),
             }
         }
-        self.drain_client(now, &key);
     }
 
     pub(super) fn drain_client(&mut self, now: Instant, key: &ClientKey) {
@@ -152,6 +167,7 @@ impl Phone {
                         probe.timed_out = true;
                     }
                 }
+                Owner::Call(id) => self.call_timeout(now, id, key.method == b"INVITE"),
             }
         }
     }

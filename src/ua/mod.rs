@@ -2,6 +2,8 @@
 //! registering lines, probing inbound reachability (and, as the phone grows, calls).
 //! Pure: time and randomness are passed in.
 
+pub mod call;
+mod calls;
 mod client_side;
 pub mod ghost;
 pub mod inbound;

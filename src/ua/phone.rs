@@ -14,6 +14,7 @@
 //!  timeout ─▶ server and client transactions, registration refresh/retry/keep-alive
 //! ```
 
+use super::call::{CallId, CallState, OutgoingCall};
 use super::client_side::ClientEntry;
 use super::nat::NatState;
 use super::registration::{Agent, Binding, RegState, Snapshot};
@@ -23,7 +24,7 @@ use crate::sip::transaction::key::{ClientKey, ServerKey};
 use crate::sip::transaction::{ServerTransaction, TimerConfig};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
-use std::collections::{HashMap, VecDeque};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::Instant;
@@ -79,6 +80,20 @@ pub enum Event {
         from: SocketAddr,
         /// Why, in words.
         reason: String,
+    },
+    /// A call changed state.
+    Call {
+        /// Which call.
+        id: CallId,
+        /// Its new state.
+        state: CallState,
+    },
+    /// A call agreed on media: start (or update) RTP.
+    CallMedia {
+        /// Which call.
+        id: CallId,
+        /// Codec, payload types and the far end's RTP address.
+        media: crate::sdp::Media,
     },
     /// A registration changed state.
     Registration {
@@ -172,6 +187,9 @@ pub struct Phone {
     pub(super) clients: HashMap<ClientKey, ClientEntry>,
     pub(super) agents: Vec<Agent>,
     pub(super) probes: Vec<Probe>,
+    /// Calls, with the address they advertise.
+    pub(super) calls: BTreeMap<CallId, (OutgoingCall, SocketAddr)>,
+    pub(super) next_call: u64,
     pub(super) resolving: HashMap<u64, ResolveFor>,
     pub(super) next_token: u64,
     pub(super) outputs: VecDeque<Output>,
@@ -205,6 +223,8 @@ impl Phone {
             clients: HashMap::new(),
             agents,
             probes: Vec::new(),
+            calls: BTreeMap::new(),
+            next_call: 0,
             resolving: HashMap::new(),
             next_token: 0,
             outputs: VecDeque::new(),
@@ -337,6 +357,7 @@ impl Phone {
                 self.with_agent(now, index, |agent, ctx| agent.on_timeout(ctx));
             }
         }
+        self.call_timers(now);
     }
 
     /// The next thing to do, if any.
@@ -349,7 +370,8 @@ impl Phone {
         let servers = self.servers.values().filter_map(|e| e.tx.poll_timeout());
         let clients = self.clients.values().filter_map(|e| e.tx.poll_timeout());
         let agents = self.agents.iter().filter_map(Agent::poll_timeout);
-        servers.chain(clients).chain(agents).min()
+        let calls = self.calls.values().filter_map(|(c, _)| c.poll_timeout());
+        servers.chain(clients).chain(agents).chain(calls).min()
     }
 
     /// Seconds since the Unix epoch at `now`.

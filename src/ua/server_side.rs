@@ -45,6 +45,12 @@ impl Phone {
             self.drop_with(from, "ACK matches no transaction".into());
             return;
         }
+        if req.to().ok().and_then(|to| to.tag()).is_some()
+            && let Some(code) = self.call_request(now, req)
+        {
+            self.respond_in_transaction(now, from, key, req, code, &[]);
+            return;
+        }
         if req.method() == Some(Method::Cancel) {
             let code = if self.servers.contains_key(&cancel_target(&key)) { 200 } else { 481 };
             self.respond_in_transaction(now, from, key, req, code, &[]);

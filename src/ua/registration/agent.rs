@@ -198,6 +198,11 @@ impl Agent {
         self.state
     }
 
+    /// The Contact address registered (or being registered).
+    pub fn contact(&self) -> Option<SocketAddr> {
+        self.contact
+    }
+
     /// Where this registration's requests go, once resolved.
     pub fn destination(&self) -> Option<SocketAddr> {
         self.destination

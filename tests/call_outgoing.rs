@@ -220,7 +220,7 @@ fn a_call_is_challenged_answered_acked_and_hung_up() {
         "to the remote target: {ack_2xx}"
     );
     assert!(ack_2xx.contains("Route: <sip:198.51.100.5;lr>") && ack_2xx.contains("CSeq: 102 ACK"));
-    let media = run.phone.call_media(id).expect("media").clone();
+    let media = *run.phone.call_media(id).expect("media");
     assert_eq!(media.remote_rtp, "198.51.100.9:40000".parse().expect("addr"));
     assert_eq!((media.payload_type, media.dtmf_payload), (0, Some(101)));
     assert!(run.events.iter().any(|e| matches!(e, Event::CallMedia { .. })));

@@ -2,6 +2,7 @@
 //! monitoring tool) reads. Nothing here is protocol logic.
 
 mod boot;
+mod call;
 mod check;
 pub mod diagnose;
 mod output;
@@ -48,6 +49,10 @@ pub enum Command {
     /// Register every line, report the `sh reg` table with reasons in words, and exit like
     /// a monitoring plugin: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.
     Register(register::RegisterArgs),
+    /// Place a call: register the line, dial, send a tone or WAV file, record what comes
+    /// back, hang up after --duration, report the media figures. Exit 0 when answered and
+    /// ended normally.
+    Call(call::CallArgs),
 }
 
 /// `KEY=VALUE`, with the value optionally in double quotes.
@@ -69,6 +74,7 @@ pub fn run() -> ExitCode {
         Command::Check(args) => check::run(&cli, args),
         Command::Phone(args) => phone::run(&cli, args),
         Command::Register(args) => register::run(&cli, args),
+        Command::Call(args) => call::run(&cli, args),
     }
 }
 

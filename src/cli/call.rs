@@ -1,0 +1,254 @@
+//! `sip7940 call NUMBER`: register the line, place the call, send a tone (or a WAV file),
+//! record what comes back, hang up after `--duration`, and report the media figures.
+
+use super::boot::{BootError, boot, runtime, shutdown_signal};
+use super::{Cli, output};
+use crate::io::clock::time_of_day;
+use crate::io::driver::TraceOptions;
+use crate::io::media_task::{self, MediaHandle};
+use crate::media::source::{FrameSource, SamplesSource, ToneSource};
+use crate::media::tone::Level;
+use crate::ua::call::{CallId, CallState, EndReason};
+use crate::ua::registration::RegState;
+use crate::ua::{Event, Phone};
+use serde_json::json;
+use std::net::IpAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+/// Options of `call`.
+#[derive(Debug, clap::Args)]
+pub struct CallArgs {
+    /// The number (user part) or a full sip: URI to call.
+    pub number: String,
+    /// The line to call from (1-based).
+    #[arg(long, default_value_t = 1)]
+    pub line: usize,
+    /// Hang up this many seconds after the answer.
+    #[arg(long, value_name = "SECS", default_value_t = 5.0)]
+    pub duration: f64,
+    /// Send a tone of this frequency (default 1000 Hz).
+    #[arg(long, value_name = "HZ", conflicts_with = "play")]
+    pub tone: Option<f64>,
+    /// Send this WAV file (any rate, mono or stereo; converted to 8 kHz mono).
+    #[arg(long, value_name = "FILE.wav")]
+    pub play: Option<PathBuf>,
+    /// Record what the far end sends to this WAV file (8 kHz mono).
+    #[arg(long, value_name = "FILE.wav")]
+    pub record: Option<PathBuf>,
+    /// Print one JSON document at the end.
+    #[arg(long)]
+    pub json: bool,
+    /// Local address of the SIP and RTP sockets.
+    #[arg(long, value_name = "ADDR", default_value = "0.0.0.0")]
+    pub bind: IpAddr,
+    /// Print every SIP message.
+    #[arg(long)]
+    pub sip_trace: bool,
+}
+
+fn say(args: &CallArgs, text: &str) {
+    if !args.json {
+        let _ = output::print(&format!("{} {text}\n", time_of_day()));
+    }
+}
+
+fn source(args: &CallArgs) -> Result<Box<dyn FrameSource + Send>, String> {
+    match &args.play {
+        Some(path) => {
+            let audio = crate::io::wav::read_wav_8k_mono(path).map_err(|e| e.to_string())?;
+            Ok(Box::new(SamplesSource::once(audio)))
+        }
+        None => {
+            let hz = args.tone.unwrap_or(1000.0);
+            let tone = ToneSource::new(hz, Level::Dbm0(-10.0)).map_err(|e| format!("--tone {hz}: {e}"))?;
+            Ok(Box::new(tone))
+        }
+    }
+}
+
+pub(super) fn run(cli: &Cli, args: &CallArgs) -> ExitCode {
+    let Ok(rt) = runtime() else {
+        eprintln!("sip7940 call: cannot start the runtime");
+        return ExitCode::from(3);
+    };
+    let source = match source(args) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("sip7940 call: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    rt.block_on(async move {
+        let mut driver = match boot(cli, args.bind, TraceOptions { sip_messages: args.sip_trace }).await {
+            Ok(d) => d,
+            Err(err) => {
+                eprintln!("sip7940 call: {err}");
+                return ExitCode::from(if matches!(err, BootError::Files(_)) { 2 } else { 3 });
+            }
+        };
+        let shutdown = shutdown_signal();
+        tokio::pin!(shutdown);
+        // Register first: it resolves the route and lets the far end reach us.
+        driver.phone.register_all(Instant::now());
+        let registered = |p: &Phone| {
+            !p.registration_busy()
+                && p.registrations(Instant::now())
+                    .iter()
+                    .all(|s| !matches!(s.state, RegState::None | RegState::Registering))
+        };
+        let _ = driver
+            .run_until(
+                Some(Instant::now() + Duration::from_secs(40)),
+                &mut shutdown,
+                &mut |_, _| {},
+                &mut |p| registered(p),
+            )
+            .await;
+        let nat = driver.phone.config().nat.clone();
+        let rtp = match media_task::bind_rtp(args.bind, nat.start_media_port, nat.end_media_port) {
+            Ok(s) => s,
+            Err(e) => {
+                eprintln!("sip7940 call: {e}");
+                return ExitCode::from(3);
+            }
+        };
+        let rtp_port = rtp.local_addr().map(|a| a.port()).unwrap_or(nat.start_media_port);
+        let id = match driver.phone.dial(Instant::now(), args.line, &args.number, rtp_port) {
+            Ok(id) => id,
+            Err(reason) => {
+                eprintln!("sip7940 call: {}", describe(&reason));
+                return ExitCode::from(1);
+            }
+        };
+        say(args, &format!("Calling {} from line {}", args.number, args.line));
+        let mut rtp = Some(rtp);
+        let mut media: Option<MediaHandle> = None;
+        let mut source = Some(source);
+        let mut connected_at: Option<Instant> = None;
+        let mut end: Option<EndReason> = None;
+        let started = Instant::now();
+        let record = args.record.is_some();
+        loop {
+            // Return to this loop as soon as anything happens to the call.
+            let events = std::cell::RefCell::new(Vec::new());
+            let deadline = connected_at.map(|t| t + Duration::from_secs_f64(args.duration.max(0.0)));
+            let stop = driver
+                .run_until(
+                    deadline,
+                    &mut shutdown,
+                    &mut |_, e| {
+                        if matches!(e, Event::Call { .. } | Event::CallMedia { .. }) {
+                            events.borrow_mut().push(e.clone());
+                        }
+                    },
+                    &mut |p| {
+                        !events.borrow().is_empty() || matches!(p.call_state(id), Some(CallState::Ended(_)))
+                    },
+                )
+                .await;
+            for event in events.into_inner() {
+                match event {
+                    Event::Call { id: i, state } if i == id => match state {
+                        CallState::Proceeding(code) => say(args, &format!("Trying ({code})")),
+                        CallState::Ringing => say(args, "Ringing"),
+                        CallState::Connected => {
+                            connected_at = Some(Instant::now());
+                            say(args, "Connected");
+                        }
+                        CallState::Ended(reason) => end = Some(reason),
+                        _ => {}
+                    },
+                    Event::CallMedia { id: i, media: m } if i == id => {
+                        if let (Some(socket), Some(src)) = (rtp.take(), source.take()) {
+                            media = media_task::spawn(socket, m, src, record, u64::from(rtp_port)).ok();
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            match stop {
+                Ok(crate::io::driver::Stop::Deadline) | Ok(crate::io::driver::Stop::Shutdown) => {
+                    driver.phone.hangup(Instant::now(), id);
+                }
+                Err(_) => break,
+                _ => {}
+            }
+            if end.is_some() || matches!(driver.phone.call_state(id), Some(CallState::Ended(_))) {
+                break;
+            }
+        }
+        let end = end.or_else(|| match driver.phone.call_state(id) {
+            Some(CallState::Ended(r)) => Some(r.clone()),
+            _ => None,
+        });
+        let report = match media {
+            Some(m) => Some(m.finish().await),
+            None => None,
+        };
+        if let (Some(path), Some(r)) = (&args.record, &report)
+            && let Err(e) = crate::io::wav::write_wav_8k_mono(path, &r.recorded)
+        {
+            eprintln!("sip7940 call: cannot write {}: {e}", path.display());
+        }
+        let talked = connected_at.map(|t| t.elapsed().as_secs_f64());
+        let ok = connected_at.is_some() && matches!(end, Some(EndReason::Local | EndReason::Remote));
+        finish(args, id, end.as_ref(), talked, report.as_ref(), started, ok);
+        driver.phone.unregister_all(Instant::now());
+        let never = std::future::pending::<()>();
+        tokio::pin!(never);
+        let _ = driver
+            .run_until(Some(Instant::now() + Duration::from_secs(2)), &mut never, &mut |_, _| {}, &mut |p| {
+                !p.registration_busy()
+            })
+            .await;
+        ExitCode::from(if ok { 0 } else { 1 })
+    })
+}
+
+fn describe(reason: &EndReason) -> String {
+    match reason {
+        EndReason::Local => "hung up here".into(),
+        EndReason::Remote => "BYE from remote".into(),
+        EndReason::Cancelled => "cancelled".into(),
+        EndReason::Status { code, reason } => format!("{code} {reason}"),
+        EndReason::Timeout => "no answer (timeout)".into(),
+        EndReason::Media(e) => format!("no usable media: {e}"),
+        EndReason::Setup(e) => e.clone(),
+    }
+}
+
+fn finish(
+    args: &CallArgs,
+    id: CallId,
+    end: Option<&EndReason>,
+    talked: Option<f64>,
+    report: Option<&crate::io::media_task::MediaReport>,
+    started: Instant,
+    ok: bool,
+) {
+    let ended = end.map_or_else(|| "unknown".to_owned(), describe);
+    if args.json {
+        let doc = json!({
+            "call": id.0,
+            "number": args.number,
+            "answered": talked.is_some(),
+            "ok": ok,
+            "ended": ended,
+            "connected_s": talked,
+            "elapsed_s": started.elapsed().as_secs_f64(),
+            "media": report,
+        });
+        let _ = output::print(&format!("{doc:#}\n"));
+        return;
+    }
+    let after = talked.map(|t| format!(" after {t:.1} s")).unwrap_or_default();
+    say(args, &format!("Ended: {ended}{after}"));
+    if let Some(r) = report {
+        let _ = output::print(&format!(
+            "media: {} sent {} packets, received {}, lost {}, duplicates {}, jitter {:.2} ms\n",
+            r.codec, r.packets_sent, r.packets_received, r.lost, r.duplicates, r.jitter_ms
+        ));
+    }
+}

@@ -1,0 +1,72 @@
+//! `sip7940 call` against real peers on 127.0.0.1: Kamailio (which challenges the INVITE
+//! with 407) and baresip as the far phone. Audio is checked both ways by frequency.
+
+#[path = "support/peers.rs"]
+mod peers;
+
+use peers::{Baresip, BaresipOpts, KamOpts, Kamailio, free_udp_ports, make_tone, read_wav_s16, tone_hz};
+use std::process::Command;
+use std::time::Duration;
+
+fn call(kam: &Kamailio, number: &str, extra: &[&str]) -> (i32, String) {
+    let port = free_udp_ports(1)[0];
+    let media = peers::free_port_block(20);
+    let out = Command::new(env!("CARGO_BIN_EXE_sip7940"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(["--config-dir", "profiles/loopback", "--set", &format!("proxy1_port={}", kam.port)])
+        .args(["--set", &format!("voip_control_port={port}"), "--set", "line2_name=\"\""])
+        .args([
+            "--set",
+            &format!("start_media_port={media}"),
+            "--set",
+            &format!("end_media_port={}", media + 19),
+        ])
+        .args(["call", number, "--bind", "127.0.0.1"])
+        .args(extra)
+        .output()
+        .expect("run sip7940 call");
+    let text = String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    (out.status.code().unwrap_or(-1), text)
+}
+
+#[test]
+fn sip7940_calls_baresip_and_audio_flows_both_ways() {
+    let kam = Kamailio::start(KamOpts::default());
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (wav, _) = make_tone(dir.path(), 400, 10);
+    let proxy = format!("sip:127.0.0.1:{}", kam.port);
+    let far = Baresip::start(BaresipOpts::new("23456", "secret23456", &proxy).audio(wav));
+    assert!(!kam.wait_for_contacts("23456", Duration::from_secs(10)).is_empty(), "baresip registered");
+    let record = dir.path().join("heard.wav");
+    let (code, text) = call(
+        &kam,
+        "23456",
+        &["--duration", "2", "--tone", "1000", "--record", record.to_str().unwrap_or_default()],
+    );
+    assert_eq!(code, 0, "{text}");
+    for step in
+        ["Calling 23456", "Ringing", "Connected", "Ended: hung up here after 2.0 s", "media: PCMU/8000 sent"]
+    {
+        assert!(text.contains(step), "missing {step:?} in\n{text}");
+    }
+    assert!(kam.log().contains("Proxy-Authorization: Digest username=\"12345\""), "the 407 was answered");
+    // What we heard: baresip's 400 Hz.
+    let (rate, heard) = read_wav_s16(&record).expect("our recording");
+    assert!(heard.len() > 8000, "at least a second of audio: {}", heard.len());
+    let hz = tone_hz(rate, &heard);
+    assert!((380.0..420.0).contains(&hz), "we heard {hz} Hz");
+    // What baresip heard: our 1000 Hz.
+    std::thread::sleep(Duration::from_millis(500));
+    let dec = far.recordings_dec().last().cloned().expect("baresip's recording");
+    let (rate, samples) = read_wav_s16(&dec).expect("baresip's decoded audio");
+    let hz = tone_hz(rate, &samples);
+    assert!((950.0..1050.0).contains(&hz), "baresip heard {hz} Hz");
+}
+
+#[test]
+fn an_unknown_number_ends_with_its_status() {
+    let kam = Kamailio::start(KamOpts::default());
+    let (code, text) = call(&kam, "99999", &["--duration", "1"]);
+    assert_eq!(code, 1, "{text}");
+    assert!(text.contains("Ended: 404"), "{text}");
+}

@@ -39,19 +39,21 @@ impl Phone {
         Ok(id)
     }
 
-    /// Hangs a call up (BYE when answered, CANCEL before).
+    /// Hangs a call up: BYE when answered; before that CANCEL (ours) or 603 (theirs).
     pub fn hangup(&mut self, now: Instant, id: CallId) {
-        self.with_call(now, id, |call, ctx| call.hangup(ctx));
+        if !self.hangup_incoming(now, id) {
+            self.with_call(now, id, |call, ctx| call.hangup(ctx));
+        }
     }
 
     /// A call's state, if the phone knows it.
     pub fn call_state(&self, id: CallId) -> Option<&CallState> {
-        self.calls.get(&id).map(|(c, _)| c.state())
+        self.calls.get(&id).map(|(c, _)| c.state()).or_else(|| self.incoming_state(id))
     }
 
     /// The agreed media of a call, once answered.
     pub fn call_media(&self, id: CallId) -> Option<&crate::sdp::Media> {
-        self.calls.get(&id).and_then(|(c, _)| c.media())
+        self.calls.get(&id).and_then(|(c, _)| c.media()).or_else(|| self.incoming_media(id))
     }
 
     /// Where requests of `line` go: the outbound proxy or the line's proxy, as resolved by

@@ -15,7 +15,8 @@ use crate::sip::message::uri::Uri;
 use crate::sip::message::{HeaderName, Message, Method};
 
 /// Methods the phone serves, in the order `Allow` lists them.
-pub const ALLOW: &[Method<'static>] = &[Method::Options];
+pub const ALLOW: &[Method<'static>] =
+    &[Method::Invite, Method::Ack, Method::Cancel, Method::Bye, Method::Options];
 
 /// Option tags the phone supports (`Supported`, and what `Require` may ask for).
 pub const SUPPORTED: &[&str] = &[];

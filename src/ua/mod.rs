@@ -7,6 +7,8 @@ mod calls;
 mod client_side;
 pub mod ghost;
 pub mod inbound;
+pub mod incoming;
+mod incoming_side;
 pub mod nat;
 pub mod phone;
 pub mod registration;

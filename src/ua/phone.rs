@@ -88,6 +88,14 @@ pub enum Event {
         /// Its new state.
         state: CallState,
     },
+    /// A call is coming in and rings: answer it with [`Phone::answer`] or refuse it with
+    /// [`Phone::reject`].
+    IncomingCall {
+        /// Which call.
+        id: CallId,
+        /// The caller, as the From header says.
+        caller: String,
+    },
     /// A call agreed on media: start (or update) RTP.
     CallMedia {
         /// Which call.
@@ -189,6 +197,8 @@ pub struct Phone {
     pub(super) probes: Vec<Probe>,
     /// Calls, with the address they advertise.
     pub(super) calls: BTreeMap<CallId, (OutgoingCall, SocketAddr)>,
+    /// Incoming calls, with their INVITE's server transaction.
+    pub(super) incoming: BTreeMap<CallId, (super::incoming::IncomingCall, ServerKey)>,
     pub(super) next_call: u64,
     pub(super) resolving: HashMap<u64, ResolveFor>,
     pub(super) next_token: u64,
@@ -224,6 +234,7 @@ impl Phone {
             agents,
             probes: Vec::new(),
             calls: BTreeMap::new(),
+            incoming: BTreeMap::new(),
             next_call: 0,
             resolving: HashMap::new(),
             next_token: 0,
@@ -308,7 +319,7 @@ impl Phone {
     pub fn handle_datagram(&mut self, now: Instant, from: SocketAddr, bytes: &[u8]) {
         match parse_datagram(bytes) {
             Ok(Datagram::KeepAlive) => {}
-            Ok(Datagram::Message(msg)) if msg.is_request() => self.handle_request(now, from, &msg),
+            Ok(Datagram::Message(msg)) if msg.is_request() => self.handle_request(now, from, &msg, bytes),
             Ok(Datagram::Message(msg)) => self.handle_response(now, from, &msg),
             Err(err) => {
                 // Framing errors (Content-Length) still leave a readable request: answer 400.
@@ -358,6 +369,7 @@ impl Phone {
             }
         }
         self.call_timers(now);
+        self.incoming_timers(now);
     }
 
     /// The next thing to do, if any.
@@ -371,7 +383,8 @@ impl Phone {
         let clients = self.clients.values().filter_map(|e| e.tx.poll_timeout());
         let agents = self.agents.iter().filter_map(Agent::poll_timeout);
         let calls = self.calls.values().filter_map(|(c, _)| c.poll_timeout());
-        servers.chain(clients).chain(agents).chain(calls).min()
+        let incoming = self.incoming.values().filter_map(|(c, _)| c.poll_timeout());
+        servers.chain(clients).chain(agents).chain(calls).chain(incoming).min()
     }
 
     /// Seconds since the Unix epoch at `now`.

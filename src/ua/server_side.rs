@@ -13,7 +13,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 impl Phone {
-    pub(super) fn handle_request(&mut self, now: Instant, from: SocketAddr, req: &Message<'_>) {
+    pub(super) fn handle_request(&mut self, now: Instant, from: SocketAddr, req: &Message<'_>, bytes: &[u8]) {
         let is_ack = req.method() == Some(Method::Ack);
         if let Err(err) = validate_request(req) {
             if is_ack {
@@ -41,19 +41,23 @@ impl Phone {
             return;
         }
         if is_ack {
-            // The ACK of a 2xx belongs to a dialog; the phone has none yet.
-            self.drop_with(from, "ACK matches no transaction".into());
+            // The ACK of a 2xx belongs to a call's dialog.
+            if !self.incoming_ack(now, req) {
+                self.drop_with(from, "ACK matches no transaction or call".into());
+            }
             return;
         }
         if req.to().ok().and_then(|to| to.tag()).is_some()
-            && let Some(code) = self.call_request(now, req)
+            && let Some(code) = self.call_request(now, req).or_else(|| self.incoming_request(now, req))
         {
             self.respond_in_transaction(now, from, key, req, code, &[]);
             return;
         }
         if req.method() == Some(Method::Cancel) {
-            let code = if self.servers.contains_key(&cancel_target(&key)) { 200 } else { 481 };
+            let target = cancel_target(&key);
+            let code = if self.servers.contains_key(&target) { 200 } else { 481 };
             self.respond_in_transaction(now, from, key, req, code, &[]);
+            self.incoming_cancel(now, &target);
             return;
         }
         let trusted = ghost::trusted_addresses(
@@ -70,11 +74,11 @@ impl Phone {
             Verdict::Reject { code, headers } => {
                 self.respond_in_transaction(now, from, key, req, code, &headers)
             }
-            Verdict::Serve => self.serve(now, from, key, req),
+            Verdict::Serve => self.serve(now, from, key, req, bytes),
         }
     }
 
-    fn serve(&mut self, now: Instant, from: SocketAddr, key: ServerKey, req: &Message<'_>) {
+    fn serve(&mut self, now: Instant, from: SocketAddr, key: ServerKey, req: &Message<'_>, bytes: &[u8]) {
         match req.method() {
             Some(Method::Options) => {
                 self.note_inbound_probe(req);
@@ -86,6 +90,7 @@ impl Phone {
                 ];
                 self.respond_in_transaction(now, from, key, req, 200, &headers);
             }
+            Some(Method::Invite) => self.incoming_invite(now, from, key, req, bytes),
             _ => self.respond_in_transaction(now, from, key, req, 500, &[]),
         }
     }
@@ -100,7 +105,19 @@ impl Phone {
         headers: &[(HeaderName, String)],
     ) -> Option<Response> {
         let tag = (code > 100).then(|| self.new_tag());
-        let mut resp = response_to(req, code, tag.as_deref().map(str::as_bytes)).ok()?;
+        self.build_tagged(from, req, code, headers, tag.as_deref())
+    }
+
+    /// Builds a response with a given To tag (a call answers with its own tag throughout).
+    fn build_tagged(
+        &mut self,
+        from: SocketAddr,
+        req: &Message<'_>,
+        code: u16,
+        headers: &[(HeaderName, String)],
+        tag: Option<&str>,
+    ) -> Option<Response> {
+        let mut resp = response_to(req, code, tag.map(str::as_bytes)).ok()?;
         for (name, value) in headers {
             resp.headers.push(*name, value.clone());
         }
@@ -128,6 +145,40 @@ impl Phone {
         tx.respond(now, code, Arc::from(resp.to_bytes()));
         self.servers.insert(key.clone(), ServerEntry { tx, peer });
         self.drain_server(&key);
+    }
+
+    /// Sends a response in the request's server transaction (creating it if needed), with
+    /// our To tag and an optional body; returns the bytes sent.
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn respond_tagged(
+        &mut self,
+        now: Instant,
+        from: SocketAddr,
+        key: &ServerKey,
+        req: &Message<'_>,
+        code: u16,
+        headers: &[(HeaderName, String)],
+        tag: &str,
+        body: Option<Vec<u8>>,
+    ) -> Option<Vec<u8>> {
+        let mut resp = self.build_tagged(from, req, code, headers, Some(tag))?;
+        if let Some(body) = body {
+            resp = resp.with_body(body);
+        }
+        let bytes = resp.to_bytes();
+        if !self.servers.contains_key(key) {
+            let peer = req.top_via().map(|v| response_destination(&v, from)).unwrap_or(from);
+            let kind = if req.method() == Some(Method::Invite) { Kind::Invite } else { Kind::NonInvite };
+            self.servers.insert(
+                key.clone(),
+                ServerEntry { tx: ServerTransaction::new(kind, self.timers, false), peer },
+            );
+        }
+        if let Some(entry) = self.servers.get_mut(key) {
+            entry.tx.respond(now, code, Arc::from(bytes.clone()));
+        }
+        self.drain_server(key);
+        Some(bytes)
     }
 
     /// Answers a request that has no transaction (it was too broken to have one).

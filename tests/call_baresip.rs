@@ -70,3 +70,53 @@ fn an_unknown_number_ends_with_its_status() {
     assert_eq!(code, 1, "{text}");
     assert!(text.contains("Ended: 404"), "{text}");
 }
+
+#[test]
+fn baresip_calls_sip7940_which_auto_answers_and_records() {
+    let kam = Kamailio::start(KamOpts::default());
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (wav, _) = make_tone(dir.path(), 400, 10);
+    let rec = dir.path().join("rec");
+    std::fs::create_dir_all(&rec).expect("mkdir");
+    let port = free_udp_ports(1)[0];
+    let media = peers::free_port_block(20);
+    let mut phone = Command::new(env!("CARGO_BIN_EXE_sip7940"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(["--config-dir", "profiles/loopback", "--set", &format!("proxy1_port={}", kam.port)])
+        .args(["--set", &format!("voip_control_port={port}"), "--set", "line2_name=\"\""])
+        .args([
+            "--set",
+            &format!("start_media_port={media}"),
+            "--set",
+            &format!("end_media_port={}", media + 19),
+        ])
+        .args(["phone", "--bind", "127.0.0.1", "--auto-answer", "--tone", "1000"])
+        .args(["--record", rec.to_str().unwrap_or_default()])
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("start the phone");
+    assert!(!kam.wait_for_contacts("12345", Duration::from_secs(10)).is_empty(), "sip7940 registered");
+    let proxy = format!("sip:127.0.0.1:{}", kam.port);
+    let far = Baresip::start(BaresipOpts::new("23456", "secret23456", &proxy).audio(wav));
+    assert!(!kam.wait_for_contacts("23456", Duration::from_secs(10)).is_empty(), "baresip registered");
+    far.cmd("/dial 12345");
+    far.wait_event("CALL_ESTABLISHED", Duration::from_secs(10));
+    std::thread::sleep(Duration::from_secs(2));
+    far.cmd("/hangup");
+    let recording = rec.join("call-1.wav");
+    assert!(
+        peers::wait_until(Duration::from_secs(5), || recording.exists()),
+        "the phone wrote its recording"
+    );
+    let _ = phone.kill();
+    let _ = phone.wait();
+    let (rate, heard) = read_wav_s16(&recording).expect("our recording");
+    assert!(heard.len() > 8000, "at least a second: {}", heard.len());
+    let hz = tone_hz(rate, &heard);
+    assert!((380.0..420.0).contains(&hz), "we heard {hz} Hz");
+    std::thread::sleep(Duration::from_millis(500));
+    let dec = far.recordings_dec().last().cloned().expect("baresip's recording");
+    let (rate, samples) = read_wav_s16(&dec).expect("baresip's decoded audio");
+    let hz = tone_hz(rate, &samples);
+    assert!((950.0..1050.0).contains(&hz), "baresip heard {hz} Hz");
+}

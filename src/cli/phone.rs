@@ -24,6 +24,18 @@ pub struct PhoneArgs {
     /// Leave the registrations in place on exit (no un-REGISTER).
     #[arg(long)]
     pub keep: bool,
+    /// Answer incoming calls, after SECS seconds of ringing (default 0).
+    #[arg(long, value_name = "SECS", num_args = 0..=1, default_missing_value = "0")]
+    pub auto_answer: Option<f64>,
+    /// Send a tone of this frequency in answered calls (default 1000 Hz).
+    #[arg(long, value_name = "HZ", conflicts_with = "play")]
+    pub tone: Option<f64>,
+    /// Send this WAV file in answered calls.
+    #[arg(long, value_name = "FILE.wav")]
+    pub play: Option<std::path::PathBuf>,
+    /// Record every answered call to DIR/call-N.wav (8 kHz mono).
+    #[arg(long, value_name = "DIR")]
+    pub record: Option<std::path::PathBuf>,
 }
 
 pub(super) fn run(cli: &Cli, args: &PhoneArgs) -> ExitCode {
@@ -49,12 +61,11 @@ pub(super) fn run(cli: &Cli, args: &PhoneArgs) -> ExitCode {
         }
         let shutdown = shutdown_signal();
         tokio::pin!(shutdown);
-        let mut print = |phone: &Phone, event: &Event| print_event(phone, event);
-        let result = driver.run_until(None, &mut shutdown, &mut print, &mut |_| false).await;
-        if let Err(err) = result {
+        if let Err(err) = calls_loop(&mut driver, args, &mut shutdown).await {
             eprintln!("sip7940 phone: socket error: {err}");
             return ExitCode::from(3);
         }
+        let mut print = |phone: &Phone, event: &Event| print_event(phone, event);
         if !args.keep {
             driver.phone.unregister_all(Instant::now());
             let deadline = Instant::now() + Duration::from_secs(2);
@@ -69,8 +80,128 @@ pub(super) fn run(cli: &Cli, args: &PhoneArgs) -> ExitCode {
     })
 }
 
+/// Runs until shutdown, answering calls when `--auto-answer` says so, running their media
+/// and writing recordings.
+async fn calls_loop<S: std::future::Future<Output = ()>>(
+    driver: &mut crate::io::driver::Driver,
+    args: &PhoneArgs,
+    shutdown: &mut std::pin::Pin<&mut S>,
+) -> std::io::Result<()> {
+    use crate::io::media_task::{self, MediaHandle};
+    use crate::ua::call::{CallId, CallState};
+    use std::collections::HashMap;
+    let mut pending: Vec<(CallId, Instant)> = Vec::new();
+    let mut sockets: HashMap<CallId, std::net::UdpSocket> = HashMap::new();
+    let mut running: HashMap<CallId, MediaHandle> = HashMap::new();
+    loop {
+        let events = std::cell::RefCell::new(Vec::new());
+        let deadline = pending.iter().map(|(_, t)| *t).min();
+        let stop = driver
+            .run_until(
+                deadline,
+                shutdown,
+                &mut |phone, event| {
+                    print_event(phone, event);
+                    if matches!(
+                        event,
+                        Event::IncomingCall { .. } | Event::Call { .. } | Event::CallMedia { .. }
+                    ) {
+                        events.borrow_mut().push(event.clone());
+                    }
+                },
+                &mut |_| !events.borrow().is_empty(),
+            )
+            .await?;
+        for event in events.into_inner() {
+            match event {
+                Event::IncomingCall { id, caller } => match args.auto_answer {
+                    Some(secs) => pending.push((id, Instant::now() + Duration::from_secs_f64(secs.max(0.0)))),
+                    None => eprintln!(
+                        "{} call {} from {caller} rings (answer with --auto-answer)",
+                        time_of_day(),
+                        id.0
+                    ),
+                },
+                Event::CallMedia { id, media } => {
+                    let source = match &args.play {
+                        Some(path) => crate::io::wav::read_wav_8k_mono(path)
+                            .map(|a| Box::new(crate::media::source::SamplesSource::once(a)) as Box<_>)
+                            .ok(),
+                        None => crate::media::source::ToneSource::new(
+                            args.tone.unwrap_or(1000.0),
+                            crate::media::tone::Level::Dbm0(-10.0),
+                        )
+                        .ok()
+                        .map(|t| Box::new(t) as Box<dyn crate::media::source::FrameSource + Send>),
+                    };
+                    if let (Some(socket), Some(source)) = (sockets.remove(&id), source)
+                        && let Ok(handle) =
+                            media_task::spawn(socket, media, source, args.record.is_some(), id.0)
+                    {
+                        running.insert(id, handle);
+                    }
+                }
+                Event::Call { id, state: CallState::Ended(_) } => {
+                    pending.retain(|(p, _)| *p != id);
+                    sockets.remove(&id);
+                    if let Some(handle) = running.remove(&id) {
+                        let report = handle.finish().await;
+                        eprintln!(
+                            "{} call {}: {} sent {} packets, received {}, lost {}, jitter {:.2} ms",
+                            time_of_day(),
+                            id.0,
+                            report.codec,
+                            report.packets_sent,
+                            report.packets_received,
+                            report.lost,
+                            report.jitter_ms
+                        );
+                        if let Some(dir) = &args.record {
+                            let path = dir.join(format!("call-{}.wav", id.0));
+                            if let Err(e) = crate::io::wav::write_wav_8k_mono(&path, &report.recorded) {
+                                eprintln!("sip7940 phone: cannot write {}: {e}", path.display());
+                            }
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        let now = Instant::now();
+        let due: Vec<CallId> = pending.iter().filter(|(_, t)| *t <= now).map(|(id, _)| *id).collect();
+        pending.retain(|(_, t)| *t > now);
+        for id in due {
+            let nat = driver.phone.config().nat.clone();
+            match media_task::bind_rtp(args.bind, nat.start_media_port, nat.end_media_port) {
+                Ok(socket) => {
+                    let port = socket.local_addr().map(|a| a.port()).unwrap_or(nat.start_media_port);
+                    sockets.insert(id, socket);
+                    driver.phone.answer(now, id, port);
+                }
+                Err(e) => {
+                    eprintln!("sip7940 phone: {e}");
+                    driver.phone.reject(now, id, 480);
+                }
+            }
+        }
+        if stop == crate::io::driver::Stop::Shutdown {
+            for (id, _) in running.iter() {
+                driver.phone.hangup(Instant::now(), *id);
+            }
+            return Ok(());
+        }
+    }
+}
+
 /// One line per registration change, like the phone's status messages.
 pub fn print_event(phone: &Phone, event: &Event) {
+    match event {
+        Event::Call { id, state } => eprintln!("{} call {}: {state:?}", time_of_day(), id.0),
+        Event::IncomingCall { id, caller } => {
+            eprintln!("{} call {}: incoming from {caller}", time_of_day(), id.0)
+        }
+        _ => {}
+    }
     if let Event::Registration { binding, from, to } = event {
         let now = Instant::now();
         let detail = phone

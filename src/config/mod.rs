@@ -12,6 +12,7 @@
 
 pub mod cnf;
 pub mod finding;
+pub mod groups;
 pub mod host;
 pub mod lint;
 pub mod load;

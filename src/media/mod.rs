@@ -5,11 +5,13 @@
 //! only when it is handed (or asked for) samples.
 //!
 //! * [`g711`]: μ-law (PCMU) and A-law (PCMA) companding, bit-exact to ITU-T G.191.
-//! * [`tone`]: phase-continuous single/dual sine generators (DTMF, call-progress tones)
+//! * [`tone`]: phase-continuous single/dual sine generators (DTMF, call-progress tones);
+//!   [`cadence`]: their on/off patterns
 //!   and sample-count-driven cadences.
 //! * [`goertzel`]: single-frequency power measurement.
 //! * [`dtmf`]: a DTMF digit detector built on it.
 
+pub mod cadence;
 pub mod dtmf;
 pub mod g711;
 pub mod goertzel;

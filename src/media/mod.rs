@@ -6,10 +6,12 @@
 //!
 //! * [`g711`]: μ-law (PCMU) and A-law (PCMA) companding, bit-exact to ITU-T G.191.
 //! * [`tone`]: phase-continuous single/dual sine generators (DTMF, call-progress tones);
-//!   [`cadence`]: their on/off patterns
-//!   and sample-count-driven cadences.
-//! * [`goertzel`]: single-frequency power measurement.
-//! * [`dtmf`]: a DTMF digit detector built on it.
+//!   [`cadence`]: their sample-count-driven on/off patterns.
+//! * [`goertzel`]: single-frequency power measurement; [`dtmf`]: a DTMF detector on it.
+//! * [`rtp`] / [`rtp_receiver`]: RTP sending and receiving (sequence, timestamps, loss,
+//!   reordering, RFC 3550 jitter); [`stats`]: per-call figures.
+//! * [`pacer`]: 20 ms frames on an absolute schedule; [`source`] / [`sink`]: where frames
+//!   come from and go to (tone, samples, silence; collect, null).
 
 pub mod cadence;
 pub mod dtmf;

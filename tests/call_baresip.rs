@@ -8,6 +8,16 @@ use peers::{Baresip, BaresipOpts, KamOpts, Kamailio, free_udp_ports, make_tone, 
 use std::process::Command;
 use std::time::Duration;
 
+/// Asserts that the WAV at `path` holds at least a second of a tone within `hz` (by zero
+/// crossings); `who` names it in failures.
+fn assert_tone(path: &std::path::Path, hz: std::ops::Range<f64>, who: &str) {
+    let (rate, samples) =
+        read_wav_s16(path).unwrap_or_else(|| panic!("{who}: no recording at {}", path.display()));
+    assert!(samples.len() > 8000, "{who}: at least a second of audio, got {} samples", samples.len());
+    let heard = tone_hz(rate, &samples);
+    assert!(hz.contains(&heard), "{who} heard {heard} Hz");
+}
+
 fn call(kam: &Kamailio, number: &str, extra: &[&str]) -> (i32, String) {
     let port = free_udp_ports(1)[0];
     let media = peers::free_port_block(20);
@@ -50,17 +60,11 @@ fn sip7940_calls_baresip_and_audio_flows_both_ways() {
         assert!(text.contains(step), "missing {step:?} in\n{text}");
     }
     assert!(kam.log().contains("Proxy-Authorization: Digest username=\"12345\""), "the 407 was answered");
-    // What we heard: baresip's 400 Hz.
-    let (rate, heard) = read_wav_s16(&record).expect("our recording");
-    assert!(heard.len() > 8000, "at least a second of audio: {}", heard.len());
-    let hz = tone_hz(rate, &heard);
-    assert!((380.0..420.0).contains(&hz), "we heard {hz} Hz");
-    // What baresip heard: our 1000 Hz.
+    // What we heard: baresip's 400 Hz; what baresip heard: our 1000 Hz.
+    assert_tone(&record, 380.0..420.0, "sip7940");
     std::thread::sleep(Duration::from_millis(500));
     let dec = far.recordings_dec().last().cloned().expect("baresip's recording");
-    let (rate, samples) = read_wav_s16(&dec).expect("baresip's decoded audio");
-    let hz = tone_hz(rate, &samples);
-    assert!((950.0..1050.0).contains(&hz), "baresip heard {hz} Hz");
+    assert_tone(&dec, 950.0..1050.0, "baresip");
 }
 
 #[test]
@@ -110,13 +114,8 @@ fn baresip_calls_sip7940_which_auto_answers_and_records() {
     );
     let _ = phone.kill();
     let _ = phone.wait();
-    let (rate, heard) = read_wav_s16(&recording).expect("our recording");
-    assert!(heard.len() > 8000, "at least a second: {}", heard.len());
-    let hz = tone_hz(rate, &heard);
-    assert!((380.0..420.0).contains(&hz), "we heard {hz} Hz");
+    assert_tone(&recording, 380.0..420.0, "sip7940");
     std::thread::sleep(Duration::from_millis(500));
     let dec = far.recordings_dec().last().cloned().expect("baresip's recording");
-    let (rate, samples) = read_wav_s16(&dec).expect("baresip's decoded audio");
-    let hz = tone_hz(rate, &samples);
-    assert!((950.0..1050.0).contains(&hz), "baresip heard {hz} Hz");
+    assert_tone(&dec, 950.0..1050.0, "baresip");
 }

@@ -88,3 +88,49 @@ pub async fn shutdown_signal() {
         () = term => {}
     }
 }
+
+/// Un-registers every line and runs the phone until the un-REGISTERs are answered, or
+/// `within` has passed.
+pub async fn unregister_and_wait(
+    driver: &mut crate::io::driver::Driver,
+    within: std::time::Duration,
+    on_event: &mut dyn FnMut(&Phone, &crate::ua::Event),
+) {
+    driver.phone.unregister_all(Instant::now());
+    let never = std::future::pending::<()>();
+    tokio::pin!(never);
+    let deadline = Instant::now() + within;
+    let _ = driver.run_until(Some(deadline), &mut never, on_event, &mut |p| !p.registration_busy()).await;
+}
+
+/// What a call sends: a WAV file (read once, at start) or a tone.
+#[derive(Debug, Clone)]
+pub enum Outgoing {
+    /// 8 kHz mono samples from `--play`.
+    Samples(Vec<i16>),
+    /// A tone of this frequency from `--tone` (default 1000 Hz), at −10 dBm0.
+    Tone(f64),
+}
+
+impl Outgoing {
+    /// From `--tone` / `--play`.
+    pub fn from_args(tone: Option<f64>, play: Option<&std::path::Path>) -> Result<Self, String> {
+        match play {
+            Some(path) => {
+                crate::io::wav::read_wav_8k_mono(path).map(Outgoing::Samples).map_err(|e| e.to_string())
+            }
+            None => Ok(Outgoing::Tone(tone.unwrap_or(1000.0))),
+        }
+    }
+
+    /// A fresh frame source for one call.
+    pub fn source(&self) -> Result<Box<dyn crate::media::source::FrameSource + Send>, String> {
+        use crate::media::source::{SamplesSource, ToneSource};
+        match self {
+            Outgoing::Samples(samples) => Ok(Box::new(SamplesSource::once(samples.clone()))),
+            Outgoing::Tone(hz) => ToneSource::new(*hz, crate::media::tone::Level::Dbm0(-10.0))
+                .map(|t| Box::new(t) as Box<_>)
+                .map_err(|e| format!("--tone {hz}: {e}")),
+        }
+    }
+}

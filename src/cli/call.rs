@@ -1,13 +1,11 @@
 //! `sip7940 call NUMBER`: register the line, place the call, send a tone (or a WAV file),
 //! record what comes back, hang up after `--duration`, and report the media figures.
 
-use super::boot::{BootError, boot, runtime, shutdown_signal};
+use super::boot::{BootError, Outgoing, boot, runtime, shutdown_signal, unregister_and_wait};
 use super::{Cli, output};
 use crate::io::clock::time_of_day;
 use crate::io::driver::TraceOptions;
 use crate::io::media_task::{self, MediaHandle};
-use crate::media::source::{FrameSource, SamplesSource, ToneSource};
-use crate::media::tone::Level;
 use crate::ua::call::{CallId, CallState, EndReason};
 use crate::ua::registration::RegState;
 use crate::ua::{Event, Phone};
@@ -54,26 +52,12 @@ fn say(args: &CallArgs, text: &str) {
     }
 }
 
-fn source(args: &CallArgs) -> Result<Box<dyn FrameSource + Send>, String> {
-    match &args.play {
-        Some(path) => {
-            let audio = crate::io::wav::read_wav_8k_mono(path).map_err(|e| e.to_string())?;
-            Ok(Box::new(SamplesSource::once(audio)))
-        }
-        None => {
-            let hz = args.tone.unwrap_or(1000.0);
-            let tone = ToneSource::new(hz, Level::Dbm0(-10.0)).map_err(|e| format!("--tone {hz}: {e}"))?;
-            Ok(Box::new(tone))
-        }
-    }
-}
-
 pub(super) fn run(cli: &Cli, args: &CallArgs) -> ExitCode {
     let Ok(rt) = runtime() else {
         eprintln!("sip7940 call: cannot start the runtime");
         return ExitCode::from(3);
     };
-    let source = match source(args) {
+    let source = match Outgoing::from_args(args.tone, args.play.as_deref()).and_then(|o| o.source()) {
         Ok(s) => s,
         Err(e) => {
             eprintln!("sip7940 call: {e}");
@@ -195,14 +179,7 @@ pub(super) fn run(cli: &Cli, args: &CallArgs) -> ExitCode {
         let talked = connected_at.map(|t| t.elapsed().as_secs_f64());
         let ok = connected_at.is_some() && matches!(end, Some(EndReason::Local | EndReason::Remote));
         finish(args, id, end.as_ref(), talked, report.as_ref(), started, ok);
-        driver.phone.unregister_all(Instant::now());
-        let never = std::future::pending::<()>();
-        tokio::pin!(never);
-        let _ = driver
-            .run_until(Some(Instant::now() + Duration::from_secs(2)), &mut never, &mut |_, _| {}, &mut |p| {
-                !p.registration_busy()
-            })
-            .await;
+        unregister_and_wait(&mut driver, Duration::from_secs(2), &mut |_, _| {}).await;
         ExitCode::from(if ok { 0 } else { 1 })
     })
 }

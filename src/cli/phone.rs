@@ -1,7 +1,7 @@
 //! `sip7940 phone`: run the phone on its SIP port until interrupted.
 
 use super::Cli;
-use super::boot::{BootError, boot, runtime, shutdown_signal};
+use super::boot::{BootError, Outgoing, boot, runtime, shutdown_signal, unregister_and_wait};
 use crate::io::clock::time_of_day;
 use crate::io::driver::TraceOptions;
 use crate::ua::{Event, Phone};
@@ -43,6 +43,14 @@ pub(super) fn run(cli: &Cli, args: &PhoneArgs) -> ExitCode {
         eprintln!("sip7940 phone: cannot start the runtime");
         return ExitCode::from(3);
     };
+    // What answered calls send; a --play file is read once, here.
+    let outgoing = match Outgoing::from_args(args.tone, args.play.as_deref()) {
+        Ok(o) => o,
+        Err(e) => {
+            eprintln!("sip7940 phone: {e}");
+            return ExitCode::from(2);
+        }
+    };
     rt.block_on(async {
         let mut driver = match boot(cli, args.bind, TraceOptions { sip_messages: args.sip_trace }).await {
             Ok(d) => d,
@@ -61,19 +69,13 @@ pub(super) fn run(cli: &Cli, args: &PhoneArgs) -> ExitCode {
         }
         let shutdown = shutdown_signal();
         tokio::pin!(shutdown);
-        if let Err(err) = calls_loop(&mut driver, args, &mut shutdown).await {
+        if let Err(err) = calls_loop(&mut driver, args, &outgoing, &mut shutdown).await {
             eprintln!("sip7940 phone: socket error: {err}");
             return ExitCode::from(3);
         }
         let mut print = |phone: &Phone, event: &Event| print_event(phone, event);
         if !args.keep {
-            driver.phone.unregister_all(Instant::now());
-            let deadline = Instant::now() + Duration::from_secs(2);
-            let never = std::future::pending::<()>();
-            tokio::pin!(never);
-            let _ = driver
-                .run_until(Some(deadline), &mut never, &mut print, &mut |p| !p.registration_busy())
-                .await;
+            unregister_and_wait(&mut driver, Duration::from_secs(2), &mut print).await;
         }
         eprintln!("sip7940 phone: stopped");
         ExitCode::SUCCESS
@@ -85,6 +87,7 @@ pub(super) fn run(cli: &Cli, args: &PhoneArgs) -> ExitCode {
 async fn calls_loop<S: std::future::Future<Output = ()>>(
     driver: &mut crate::io::driver::Driver,
     args: &PhoneArgs,
+    outgoing: &Outgoing,
     shutdown: &mut std::pin::Pin<&mut S>,
 ) -> std::io::Result<()> {
     use crate::io::media_task::{self, MediaHandle};
@@ -123,17 +126,7 @@ async fn calls_loop<S: std::future::Future<Output = ()>>(
                     ),
                 },
                 Event::CallMedia { id, media } => {
-                    let source = match &args.play {
-                        Some(path) => crate::io::wav::read_wav_8k_mono(path)
-                            .map(|a| Box::new(crate::media::source::SamplesSource::once(a)) as Box<_>)
-                            .ok(),
-                        None => crate::media::source::ToneSource::new(
-                            args.tone.unwrap_or(1000.0),
-                            crate::media::tone::Level::Dbm0(-10.0),
-                        )
-                        .ok()
-                        .map(|t| Box::new(t) as Box<dyn crate::media::source::FrameSource + Send>),
-                    };
+                    let source = outgoing.source().ok();
                     if let (Some(socket), Some(source)) = (sockets.remove(&id), source)
                         && let Ok(handle) =
                             media_task::spawn(socket, media, source, args.record.is_some(), id.0)

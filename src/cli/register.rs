@@ -6,7 +6,7 @@
 //! 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.
 
 use super::Cli;
-use super::boot::{boot, runtime, shutdown_signal};
+use super::boot::{boot, runtime, shutdown_signal, unregister_and_wait};
 use super::diagnose::{failure_line, inbound_line};
 use super::output;
 use crate::io::clock::time_of_day;
@@ -83,13 +83,7 @@ pub(super) fn run(cli: &Cli, args: &RegisterArgs) -> ExitCode {
         }
         let status = if args.watch { watch(&mut driver, args).await } else { once(&mut driver, args).await };
         if !args.keep {
-            driver.phone.unregister_all(Instant::now());
-            let never = std::future::pending::<()>();
-            tokio::pin!(never);
-            let deadline = Instant::now() + Duration::from_secs(3);
-            let _ = driver
-                .run_until(Some(deadline), &mut never, &mut |_, _| {}, &mut |p| !p.registration_busy())
-                .await;
+            unregister_and_wait(&mut driver, Duration::from_secs(3), &mut |_, _| {}).await;
         }
         ExitCode::from(status as u8)
     })

@@ -3,10 +3,9 @@
 
 use super::call::{CallAction, CallCtx, CallId, CallState, EndReason, OutgoingCall};
 use super::client_side::Owner;
-use super::nat;
 use super::phone::{Event, Output, Phone, Transmit};
 use crate::sip::message::{Message, Method};
-use std::net::{IpAddr, SocketAddr};
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -24,8 +23,7 @@ impl Phone {
         let destination = self.route_for_line(line).ok_or_else(|| {
             EndReason::Setup(format!("line {line} has no resolved proxy yet (register it first)"))
         })?;
-        let own_ip = self.own_ip_for(destination);
-        let advertised = nat::advertised(&self.config, own_ip, &self.nat);
+        let advertised = self.advertised_towards(destination);
         self.next_call += 1;
         let id = CallId(self.next_call);
         let mut actions = Vec::new();
@@ -71,12 +69,6 @@ impl Phone {
             };
             proxy.address.as_ref()?.ip().map(|ip| SocketAddr::new(ip, proxy.port))
         })
-    }
-
-    fn own_ip_for(&self, destination: SocketAddr) -> IpAddr {
-        self.my_ip.or_else(|| self.agents.iter().find_map(|a| a.contact()).map(|c| c.ip())).unwrap_or_else(
-            || if destination.ip().is_loopback() { destination.ip() } else { self.local.ip() },
-        )
     }
 
     pub(super) fn with_call(

@@ -3,7 +3,6 @@
 
 use super::call::{CallAction, CallId, CallState};
 use super::incoming::{Answer, IncomingCall};
-use super::nat;
 use super::phone::{Event, Output, Phone, Transmit};
 use crate::sip::message::Message;
 use crate::sip::transaction::key::ServerKey;
@@ -76,11 +75,9 @@ impl Phone {
 
     /// Answers a ringing incoming call, with RTP on `rtp_port`.
     pub fn answer(&mut self, now: Instant, id: CallId, rtp_port: u16) {
-        let own = self.my_ip.or_else(|| self.agents.iter().find_map(|a| a.contact()).map(|c| c.ip()));
-        let own = own.unwrap_or_else(|| self.local.ip());
-        let advertised = nat::advertised(&self.config, own, &self.nat);
+        let Some(from) = self.incoming.get(&id).map(|(c, _)| c.peer) else { return };
+        let advertised = self.advertised_towards(from);
         let Some((call, _)) = self.incoming.get_mut(&id) else { return };
-        let from = call.peer;
         let answers = call.answer(now, &self.config, advertised, rtp_port, &mut self.rng);
         self.apply_answers(now, id, from, answers);
     }
@@ -95,19 +92,18 @@ impl Phone {
 
     /// Hangs up an incoming call (BYE, or 603 while ringing); false when `id` is not one.
     pub(super) fn hangup_incoming(&mut self, now: Instant, id: CallId) -> bool {
-        let via_branch = self.fresh_via();
+        let Some(from) = self.incoming.get(&id).map(|(c, _)| c.peer) else { return false };
+        let via_branch = self.fresh_via(from);
         let Some((call, _)) = self.incoming.get_mut(&id) else { return false };
-        let from = call.peer;
         let answers = call.hangup(&via_branch.0, via_branch.1);
         self.apply_answers(now, id, from, answers);
         true
     }
 
-    fn fresh_via(&mut self) -> (String, String) {
+    /// A Via (with a new branch) for a request of ours towards `peer`.
+    fn fresh_via(&mut self, peer: SocketAddr) -> (String, String) {
         let branch = format!("z9hG4bK{:016x}", rand::Rng::next_u64(&mut self.rng));
-        let own = self.my_ip.or_else(|| self.agents.iter().find_map(|a| a.contact()).map(|c| c.ip()));
-        let advertised = nat::advertised(&self.config, own.unwrap_or_else(|| self.local.ip()), &self.nat);
-        (format!("SIP/2.0/UDP {advertised};branch={branch}"), branch)
+        (format!("SIP/2.0/UDP {};branch={branch}", self.advertised_towards(peer)), branch)
     }
 
     /// The ACK of one of our 2xx; true when it belonged to an incoming call.
@@ -152,9 +148,9 @@ impl Phone {
             .map(|(id, _)| *id)
             .collect();
         for id in due {
-            let via_branch = self.fresh_via();
+            let Some(from) = self.incoming.get(&id).map(|(c, _)| c.peer) else { continue };
+            let via_branch = self.fresh_via(from);
             let Some((call, _)) = self.incoming.get_mut(&id) else { continue };
-            let from = call.peer;
             let answers = call.on_timeout(now, &via_branch.0, via_branch.1);
             self.apply_answers(now, id, from, answers);
         }

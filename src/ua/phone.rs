@@ -387,6 +387,17 @@ impl Phone {
         servers.chain(clients).chain(agents).chain(calls).chain(incoming).min()
     }
 
+    /// The address to advertise (Via, Contact, SDP) towards `peer`, by the NAT rules: the
+    /// phone's own address is `my_ip_addr`, else the Contact a registration advertised, else
+    /// the peer's loopback address or the bound one.
+    pub(super) fn advertised_towards(&self, peer: SocketAddr) -> SocketAddr {
+        let own = self
+            .my_ip
+            .or_else(|| self.agents.iter().find_map(Agent::contact).map(|c| c.ip()))
+            .unwrap_or_else(|| if peer.ip().is_loopback() { peer.ip() } else { self.local.ip() });
+        super::nat::advertised(&self.config, own, &self.nat)
+    }
+
     /// Seconds since the Unix epoch at `now`.
     pub(super) fn unix_at(&self, now: Instant) -> u64 {
         self.unix_at_epoch + now.saturating_duration_since(self.epoch).as_secs()

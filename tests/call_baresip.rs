@@ -54,9 +54,9 @@ fn sip7940_calls_baresip_and_audio_flows_both_ways() {
         &["--duration", "2", "--tone", "1000", "--record", record.to_str().unwrap_or_default()],
     );
     assert_eq!(code, 0, "{text}");
-    for step in
-        ["Calling 23456", "Ringing", "Connected", "Ended: hung up here after 2.0 s", "media: PCMU/8000 sent"]
-    {
+    // No "Ringing": Kamailio's workers may forward baresip's 180 after its 200, and a 180
+    // on a connected call is rightly ignored (ringing is asserted in tests/call_outgoing.rs).
+    for step in ["Calling 23456", "Connected", "Ended: hung up here after 2.0 s", "media: PCMU/8000 sent"] {
         assert!(text.contains(step), "missing {step:?} in\n{text}");
     }
     assert!(kam.log().contains("Proxy-Authorization: Digest username=\"12345\""), "the 407 was answered");

@@ -144,7 +144,7 @@ fn no_ack_for_64_t1_means_bye() {
     assert!(bye.starts_with("BYE sip:23456@198.51.100.9:5060"), "{bye}");
     assert!(bye.contains("Route: <sip:198.51.100.5;lr>"));
     assert_eq!(now - t0, Duration::from_secs(32));
-    assert_eq!(p.call_state(id), Some(&CallState::Ended(EndReason::Local)));
+    assert_eq!(p.call_state(id), Some(&CallState::Ended(EndReason::Timeout)));
 }
 
 #[test]

@@ -4,10 +4,9 @@
 //!  dial ──INVITE+offer──▶ Calling ──1xx──▶ Proceeding / Ringing (180/183)
 //!                            │  401/407: new INVITE with credentials (CSeq + 1)
 //!                            │  cancel while no final: CANCEL ──▶ 487 ──▶ Ended(Cancelled)
-//!                 2xx: dialog, ACK (again for every 2xx retransmission), media
-//!                            ▼
-//!                        Connected ──hangup──▶ BYE ──2xx/timeout──▶ Ended(Local)
-//!                            └──BYE from the far end: 200 ──────────▶ Ended(Remote)
+//!                 2xx: dialog, ACK, media: a [`Session`] carries the call on
+//!                            ▼                 (hold, re-INVITEs, BYE: see `session`)
+//!                        Connected
 //!  3xx–6xx: Ended(Status) · Timer B / timer_invite_expires: Ended(Timeout)
 //! ```
 //! Like the registration agent, the call never sends anything itself: it returns
@@ -19,6 +18,7 @@ use crate::sip::auth::{AuthHeader, DigestClient, Sent};
 use crate::sip::dialog::Dialog;
 use crate::sip::message::{HeaderName, Message, Method, Request};
 use crate::ua::registration::request::host_port;
+use crate::ua::session::{Established, Hold, Session};
 use rand::Rng;
 use rand::rngs::StdRng;
 use std::net::{IpAddr, SocketAddr};
@@ -44,7 +44,8 @@ pub enum EndReason {
         /// The reason phrase as received.
         reason: String,
     },
-    /// No final response in time (Timer B or `timer_invite_expires`).
+    /// No final response in time (Timer B or `timer_invite_expires`), or no ACK for our
+    /// 2xx within 64·T1.
     Timeout,
     /// The answer's SDP could not be used (no common codec, no address).
     Media(String),
@@ -63,6 +64,8 @@ pub enum CallState {
     Ringing,
     /// Answered; media flows.
     Connected,
+    /// Answered and on hold (by us, the far end or both).
+    Held(Hold),
     /// BYE or CANCEL sent, waiting for its answer.
     Ending,
     /// Over.
@@ -92,6 +95,8 @@ pub enum CallAction {
     Changed(CallState),
     /// Media was agreed (or changed): start or update RTP.
     Media(Media),
+    /// The call was answered: the phone keeps its session from now on.
+    Established(Box<Session>),
 }
 
 /// Inputs the call needs from the phone.
@@ -124,12 +129,10 @@ pub struct OutgoingCall {
     invite_bytes: Option<Vec<u8>>,
     sent: Sent,
     auth: Option<DigestClient>,
+    local: LocalMedia,
     local_sdp: SessionDescription,
-    dialog: Option<Dialog>,
-    ack: Option<Vec<u8>>,
-    media: Option<Media>,
+    contact: String,
     started: Instant,
-    connected_at: Option<Instant>,
     give_up_at: Instant,
 }
 
@@ -177,11 +180,9 @@ impl OutgoingCall {
             sent: Sent::Plain,
             auth: DigestClient::new(line_config.auth_user(), line_config.password.clone()).ok(),
             local_sdp: sdp::make_offer(&local),
-            dialog: None,
-            ack: None,
-            media: None,
+            local,
+            contact: String::new(),
             started: ctx.now,
-            connected_at: None,
             give_up_at: ctx.now + Duration::from_secs(u64::from(config.timers.invite_expires)),
         };
         call.send_invite(ctx, Vec::new());
@@ -201,16 +202,6 @@ impl OutgoingCall {
     /// The Call-ID.
     pub fn call_id(&self) -> &str {
         &self.call_id
-    }
-
-    /// The agreed media, once answered.
-    pub fn media(&self) -> Option<&Media> {
-        self.media.as_ref()
-    }
-
-    /// How long the call has been connected, if it was.
-    pub fn connected_for(&self, now: Instant) -> Option<Duration> {
-        self.connected_at.map(|t| now.saturating_duration_since(t))
     }
 
     /// The branch of the INVITE transaction in flight.
@@ -237,6 +228,7 @@ impl OutgoingCall {
         self.cseq += 1;
         let line = ctx.config.lines.get(self.line - 1).cloned().unwrap_or_default();
         let contact_user = if line.contact.is_empty() { line.name.clone() } else { line.contact.clone() };
+        self.contact = format!("<sip:{contact_user}@{};transport=udp>", ctx.advertised);
         let mut req = Request::new(Method::Invite, self.target_uri.clone())
             .with(HeaderName::Via, via)
             .with(HeaderName::From, self.our_from(ctx.config))
@@ -244,9 +236,9 @@ impl OutgoingCall {
             .with(HeaderName::CallId, self.call_id.as_str())
             .with(HeaderName::CSeq, format!("{} INVITE", self.cseq))
             .with(HeaderName::MaxForwards, "70")
-            .with(HeaderName::Contact, format!("<sip:{contact_user}@{};transport=udp>", ctx.advertised))
+            .with(HeaderName::Contact, self.contact.as_str())
             .with(HeaderName::UserAgent, crate::ua::PRODUCT)
-            .with(HeaderName::Allow, "INVITE, ACK, CANCEL, BYE, OPTIONS")
+            .with(HeaderName::Allow, crate::ua::inbound::allow_value())
             .with(HeaderName::ContentType, "application/sdp");
         self.sent = if credentials.is_empty() { Sent::Plain } else { Sent::Answer };
         for h in credentials {
@@ -294,10 +286,8 @@ impl OutgoingCall {
     }
 
     fn on_2xx(&mut self, ctx: &mut CallCtx<'_>, resp: &Message<'_>) {
-        // A retransmitted 2xx: ACK it again (§13.2.2.4).
-        if let Some(ack) = &self.ack {
-            ctx.actions.push(CallAction::SendStateless { bytes: ack.clone(), to: self.next_hop() });
-            return;
+        if self.state == CallState::Connected {
+            return; // another fork's 2xx; the session has the call
         }
         let Some(invite) = self.invite_bytes.clone() else { return };
         let Ok(crate::sip::message::Datagram::Message(invite)) = crate::sip::message::parse_datagram(&invite)
@@ -311,28 +301,20 @@ impl OutgoingCall {
                 return;
             }
         };
-        let (via, _) = self.via(ctx);
-        let ack = dialog.ack(self.cseq, &via).to_bytes();
-        self.dialog = Some(dialog);
-        ctx.actions.push(CallAction::SendStateless { bytes: ack.clone(), to: self.next_hop() });
-        self.ack = Some(ack);
-        let media = sdp::parse(resp.body)
-            .map_err(|e| e.to_string())
-            .and_then(|remote| sdp::negotiated(&self.local_sdp, &remote).map_err(|e| e.to_string()));
-        match media {
-            Ok(media) => {
-                self.media = Some(media);
-                self.connected_at = Some(ctx.now);
-                self.set_state(ctx, CallState::Connected);
-                ctx.actions.push(CallAction::Media(media));
-            }
-            Err(e) => {
-                // Answered with nothing we can use: hang up at once.
-                self.send_bye(ctx);
-                self.state = CallState::Ended(EndReason::Media(e.clone()));
-                ctx.actions.push(CallAction::Changed(CallState::Ended(EndReason::Media(e))));
-            }
-        }
+        self.state = CallState::Connected;
+        let established = Established {
+            dialog,
+            fallback_hop: self.destination,
+            owns_call_id: true,
+            contact: self.contact.clone(),
+            local: self.local.clone(),
+            last_sdp: self.local_sdp.clone(),
+            auth: self.auth.clone(),
+        };
+        let mut session = Session::start(established, ctx);
+        session.ack_2xx(ctx, self.cseq);
+        session.remote_description(ctx, sdp::parse(resp.body).map_err(|e| e.to_string()));
+        ctx.actions.push(CallAction::Established(Box::new(session)));
     }
 
     /// The INVITE transaction timed out (Timer B).
@@ -342,24 +324,10 @@ impl OutgoingCall {
         }
     }
 
-    /// Hangs up: BYE when connected, CANCEL while the far end has not answered.
+    /// Hangs up before an answer: CANCEL (after it the session hangs up).
     pub fn hangup(&mut self, ctx: &mut CallCtx<'_>) {
-        match self.state {
-            CallState::Connected => {
-                self.send_bye(ctx);
-                self.set_state(ctx, CallState::Ending);
-            }
-            CallState::Calling | CallState::Proceeding(_) | CallState::Ringing => self.send_cancel(ctx),
-            _ => {}
-        }
-    }
-
-    fn send_bye(&mut self, ctx: &mut CallCtx<'_>) {
-        let (via, branch) = self.via(ctx);
-        let to = self.next_hop();
-        if let Some(dialog) = self.dialog.as_mut() {
-            let bye = dialog.request(Method::Bye, &via).with(HeaderName::UserAgent, crate::ua::PRODUCT);
-            ctx.actions.push(CallAction::Send { request: bye, branch, to });
+        if matches!(self.state, CallState::Calling | CallState::Proceeding(_) | CallState::Ringing) {
+            self.send_cancel(ctx);
         }
     }
 
@@ -376,35 +344,6 @@ impl OutgoingCall {
             .with(HeaderName::MaxForwards, "70");
         ctx.actions.push(CallAction::Send { request: cancel, branch, to: self.destination });
         self.set_state(ctx, CallState::Ending);
-    }
-
-    /// A response to our BYE or CANCEL.
-    pub fn on_other_response(&mut self, ctx: &mut CallCtx<'_>, method: &[u8], code: u16) {
-        if method.eq_ignore_ascii_case(b"BYE") && code >= 200 && self.state == CallState::Ending {
-            self.end(ctx, EndReason::Local);
-        }
-    }
-
-    /// A request inside our dialog (BYE, re-INVITE, INFO, OPTIONS); returns the status to
-    /// answer it with.
-    pub fn on_request(&mut self, ctx: &mut CallCtx<'_>, req: &Message<'_>) -> u16 {
-        let Some(dialog) = self.dialog.as_mut() else { return 481 };
-        if dialog.on_request(req).is_err() {
-            return 500;
-        }
-        match req.method() {
-            Some(Method::Bye) => {
-                self.end(ctx, EndReason::Remote);
-                200
-            }
-            Some(Method::Options | Method::Info) => 200,
-            _ => 501,
-        }
-    }
-
-    /// Whether a message belongs to this call's dialog.
-    pub fn in_dialog(&self, msg: &Message<'_>) -> bool {
-        self.dialog.as_ref().is_some_and(|d| d.matches(msg))
     }
 
     /// When [`on_timeout`](Self::on_timeout) is due.
@@ -427,26 +366,6 @@ impl OutgoingCall {
     fn set_state(&mut self, ctx: &mut CallCtx<'_>, state: CallState) {
         self.state = state.clone();
         ctx.actions.push(CallAction::Changed(state));
-    }
-
-    /// Where in-dialog requests go: the proxy when the dialog has a route set (Kamailio
-    /// record-routes), else the far end's Contact when it is an address.
-    fn next_hop(&self) -> SocketAddr {
-        let Some(dialog) = &self.dialog else { return self.destination };
-        if !dialog.route_set.is_empty() {
-            return self.destination;
-        }
-        match crate::sip::message::uri::Uri::parse(dialog.remote_target.as_bytes()) {
-            Ok(crate::sip::message::uri::Uri::Sip(uri)) => {
-                let ip = match uri.host {
-                    crate::sip::message::uri::Host::Ipv4(v4) => IpAddr::V4(v4),
-                    crate::sip::message::uri::Host::Ipv6(v6) => IpAddr::V6(v6),
-                    crate::sip::message::uri::Host::Domain(_) => return self.destination,
-                };
-                SocketAddr::new(ip, uri.port.unwrap_or(5060))
-            }
-            _ => self.destination,
-        }
     }
 
     /// When the call started.

@@ -1,9 +1,13 @@
 //! The phone's side of calls: placing them, carrying out what they ask, and routing the
 //! responses and in-dialog requests that belong to them.
+//!
+//! A call lives in one of three maps: `calls` (ours, until answered), `incoming` (theirs,
+//! while ringing) and `sessions` (answered, whoever called). Its [`CallId`] stays the same.
 
 use super::call::{CallAction, CallCtx, CallId, CallState, EndReason, OutgoingCall};
 use super::client_side::Owner;
 use super::phone::{Event, Output, Phone, Transmit};
+use super::session::{Hold, Reply, Session};
 use crate::sip::message::{Message, Method};
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -33,25 +37,51 @@ impl Phone {
             OutgoingCall::dial(id, line, number, destination, rtp_port, &mut ctx)?
         };
         self.calls.insert(id, (call, advertised));
-        self.apply_call_actions(now, id, actions);
+        self.apply_call_actions(now, id, advertised, actions);
         Ok(id)
     }
 
     /// Hangs a call up: BYE when answered; before that CANCEL (ours) or 603 (theirs).
     pub fn hangup(&mut self, now: Instant, id: CallId) {
-        if !self.hangup_incoming(now, id) {
+        if self.sessions.contains_key(&id) {
+            self.with_session(now, id, |s, ctx| s.hangup(ctx));
+        } else if !self.hangup_incoming(now, id) {
             self.with_call(now, id, |call, ctx| call.hangup(ctx));
         }
     }
 
+    /// Puts an answered call on hold (re-INVITE `sendonly`); false when `id` is not one.
+    pub fn hold(&mut self, now: Instant, id: CallId) -> bool {
+        self.with_session(now, id, |s, ctx| s.hold_call(ctx))
+    }
+
+    /// Takes an answered call off hold (re-INVITE `sendrecv`); false when `id` is not one.
+    pub fn resume(&mut self, now: Instant, id: CallId) -> bool {
+        self.with_session(now, id, |s, ctx| s.resume(ctx))
+    }
+
     /// A call's state, if the phone knows it.
     pub fn call_state(&self, id: CallId) -> Option<&CallState> {
-        self.calls.get(&id).map(|(c, _)| c.state()).or_else(|| self.incoming_state(id))
+        if let Some((s, _)) = self.sessions.get(&id) {
+            return Some(s.state());
+        }
+        self.calls.get(&id).map(|(c, _)| c.state()).or_else(|| self.incoming.get(&id).map(|(c, _)| c.state()))
     }
 
     /// The agreed media of a call, once answered.
     pub fn call_media(&self, id: CallId) -> Option<&crate::sdp::Media> {
-        self.calls.get(&id).and_then(|(c, _)| c.media()).or_else(|| self.incoming_media(id))
+        self.sessions.get(&id).and_then(|(s, _)| s.media())
+    }
+
+    /// Who holds an answered call, if anyone.
+    pub fn call_hold(&self, id: CallId) -> Option<Hold> {
+        self.sessions.get(&id).and_then(|(s, _)| s.hold())
+    }
+
+    /// Whether any call is not over (for busy and `call_waiting`).
+    pub(super) fn has_live_call(&self) -> bool {
+        let ids = self.calls.keys().chain(self.incoming.keys()).chain(self.sessions.keys());
+        ids.filter_map(|id| self.call_state(*id)).any(|s| !matches!(s, CallState::Ended(_)))
     }
 
     /// Where requests of `line` go: the outbound proxy or the line's proxy, as resolved by
@@ -71,23 +101,53 @@ impl Phone {
         })
     }
 
-    pub(super) fn with_call(
-        &mut self,
-        now: Instant,
-        id: CallId,
-        f: impl FnOnce(&mut OutgoingCall, &mut CallCtx<'_>),
-    ) {
+    fn with_call(&mut self, now: Instant, id: CallId, f: impl FnOnce(&mut OutgoingCall, &mut CallCtx<'_>)) {
         let mut actions = Vec::new();
-        {
+        let advertised = {
             let Phone { calls, config, rng, .. } = self;
             let Some((call, advertised)) = calls.get_mut(&id) else { return };
             let mut ctx = CallCtx { now, config, rng, advertised: *advertised, actions: &mut actions };
             f(call, &mut ctx);
-        }
-        self.apply_call_actions(now, id, actions);
+            *advertised
+        };
+        self.apply_call_actions(now, id, advertised, actions);
     }
 
-    fn apply_call_actions(&mut self, now: Instant, id: CallId, actions: Vec<CallAction>) {
+    /// Runs `f` on an answered call; false when `id` is not one.
+    pub(super) fn with_session<R>(
+        &mut self,
+        now: Instant,
+        id: CallId,
+        f: impl FnOnce(&mut Session, &mut CallCtx<'_>) -> R,
+    ) -> bool {
+        self.with_session_result(now, id, f).is_some()
+    }
+
+    fn with_session_result<R>(
+        &mut self,
+        now: Instant,
+        id: CallId,
+        f: impl FnOnce(&mut Session, &mut CallCtx<'_>) -> R,
+    ) -> Option<R> {
+        let mut actions = Vec::new();
+        let (result, advertised) = {
+            let Phone { sessions, config, rng, .. } = self;
+            let (session, advertised) = sessions.get_mut(&id)?;
+            let mut ctx = CallCtx { now, config, rng, advertised: *advertised, actions: &mut actions };
+            (f(session, &mut ctx), *advertised)
+        };
+        self.apply_call_actions(now, id, advertised, actions);
+        Some(result)
+    }
+
+    /// Carries out what a call asks for.
+    pub(super) fn apply_call_actions(
+        &mut self,
+        now: Instant,
+        id: CallId,
+        advertised: SocketAddr,
+        actions: Vec<CallAction>,
+    ) {
         for action in actions {
             match action {
                 CallAction::Send { request, branch, to } => {
@@ -102,28 +162,34 @@ impl Phone {
                 CallAction::Media(media) => {
                     self.outputs.push_back(Output::Event(Event::CallMedia { id, media }))
                 }
+                CallAction::Established(session) => {
+                    self.sessions.insert(id, (*session, advertised));
+                }
             }
         }
     }
 
     /// A response for one of a call's transactions.
     pub(super) fn call_response(&mut self, now: Instant, id: CallId, msg: &Message<'_>) {
-        let method = msg.cseq().map(|c| c.method.as_bytes().to_ascii_uppercase()).unwrap_or_default();
-        let code = msg.status_code().unwrap_or_default();
-        if method == b"INVITE" {
+        let invite = msg.cseq().is_ok_and(|c| c.method == Method::Invite);
+        if self.sessions.contains_key(&id) {
+            if invite {
+                self.with_session(now, id, |s, ctx| s.on_invite_response(ctx, msg));
+            } else {
+                let method = msg.cseq().map(|c| c.method.as_bytes().to_ascii_uppercase()).unwrap_or_default();
+                let code = msg.status_code().unwrap_or_default();
+                self.with_session(now, id, |s, ctx| s.on_other_response(ctx, &method, code));
+            }
+        } else if invite {
             self.with_call(now, id, |call, ctx| call.on_invite_response(ctx, msg));
-        } else {
-            self.with_call(now, id, |call, ctx| call.on_other_response(ctx, &method, code));
         }
     }
 
-    /// A 2xx retransmission for a call whose INVITE transaction is gone: re-ACK it.
+    /// A 2xx retransmission whose INVITE transaction is gone: the session re-ACKs it.
     pub(super) fn stray_2xx(&mut self, now: Instant, msg: &Message<'_>) -> bool {
-        let Some(id) = self.calls.iter().find(|(_, (c, _))| c.in_dialog(msg)).map(|(id, _)| *id) else {
-            return false;
-        };
+        let Some(id) = self.session_of(msg) else { return false };
         if msg.cseq().is_ok_and(|c| c.method == Method::Invite) {
-            self.with_call(now, id, |call, ctx| call.on_invite_response(ctx, msg));
+            self.with_session(now, id, |s, ctx| s.on_invite_response(ctx, msg));
             return true;
         }
         false
@@ -131,20 +197,42 @@ impl Phone {
 
     /// A call's transaction timed out.
     pub(super) fn call_timeout(&mut self, now: Instant, id: CallId, invite: bool) {
-        if invite {
-            self.with_call(now, id, |call, ctx| call.on_invite_timeout(ctx));
-        } else {
-            // A BYE or CANCEL that got no answer still ends the call.
-            self.with_call(now, id, |call, ctx| call.on_other_response(ctx, b"BYE", 408));
+        match (self.sessions.contains_key(&id), invite) {
+            (true, true) => {
+                self.with_session(now, id, |s, ctx| s.on_invite_timeout(ctx));
+            }
+            // A BYE that got no answer still ends the call.
+            (true, false) => {
+                self.with_session(now, id, |s, ctx| s.on_other_response(ctx, b"BYE", 408));
+            }
+            (false, true) => self.with_call(now, id, |call, ctx| call.on_invite_timeout(ctx)),
+            (false, false) => {}
         }
     }
 
-    /// An in-dialog request for one of our calls: the status to answer, if it is ours.
-    pub(super) fn call_request(&mut self, now: Instant, req: &Message<'_>) -> Option<u16> {
-        let id = self.calls.iter().find(|(_, (c, _))| c.in_dialog(req)).map(|(id, _)| *id)?;
-        let mut status = 481;
-        self.with_call(now, id, |call, ctx| status = call.on_request(ctx, req));
-        Some(status)
+    fn session_of(&self, msg: &Message<'_>) -> Option<CallId> {
+        self.sessions.iter().find(|(_, (s, _))| s.in_dialog(msg)).map(|(id, _)| *id)
+    }
+
+    /// A request inside the dialog of an answered call (ACK included): the call and what
+    /// to answer (nothing for an ACK), or `None` when it belongs to no call.
+    pub(super) fn session_request(&mut self, now: Instant, req: &Message<'_>) -> Option<(CallId, Option<Reply>)> {
+        let id = self.session_of(req)?;
+        let reply = self.with_session_result(now, id, |s, ctx| s.on_request(ctx, req))?;
+        Some((id, reply))
+    }
+
+    /// The local tag of an answered call.
+    pub(super) fn session_tag(&self, id: CallId) -> Option<String> {
+        self.sessions.get(&id).map(|(s, _)| s.local_tag().to_owned())
+    }
+
+    /// Our 2xx to an INVITE of an answered call went out: the session resends it until
+    /// the ACK.
+    pub(super) fn session_sent_2xx(&mut self, id: CallId, bytes: Vec<u8>) {
+        if let Some((s, _)) = self.sessions.get_mut(&id) {
+            s.sent_2xx(bytes);
+        }
     }
 
     /// Fires due call timers.
@@ -158,5 +246,21 @@ impl Phone {
         for id in due {
             self.with_call(now, id, |call, ctx| call.on_timeout(ctx));
         }
+        let due: Vec<CallId> = self
+            .sessions
+            .iter()
+            .filter(|(_, (s, _))| s.poll_timeout().is_some_and(|t| t <= now))
+            .map(|(id, _)| *id)
+            .collect();
+        for id in due {
+            self.with_session(now, id, |s, ctx| s.on_timeout(ctx));
+        }
+    }
+
+    /// The earliest call timer.
+    pub(super) fn calls_poll_timeout(&self) -> Option<Instant> {
+        let calls = self.calls.values().filter_map(|(c, _)| c.poll_timeout());
+        let sessions = self.sessions.values().filter_map(|(s, _)| s.poll_timeout());
+        calls.chain(sessions).min()
     }
 }

@@ -16,7 +16,7 @@ use crate::sip::message::{HeaderName, Message, Method};
 
 /// Methods the phone serves, in the order `Allow` lists them.
 pub const ALLOW: &[Method<'static>] =
-    &[Method::Invite, Method::Ack, Method::Cancel, Method::Bye, Method::Options];
+    &[Method::Invite, Method::Ack, Method::Cancel, Method::Bye, Method::Options, Method::Info];
 
 /// Option tags the phone supports (`Supported`, and what `Require` may ask for).
 pub const SUPPORTED: &[&str] = &[];

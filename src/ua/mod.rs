@@ -13,5 +13,6 @@ pub mod nat;
 pub mod phone;
 pub mod registration;
 mod server_side;
+pub mod session;
 
 pub use phone::{Event, Output, PRODUCT, Phone, ProbeResult, ResolveRequest, Setup, Transmit};

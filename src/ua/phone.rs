@@ -197,8 +197,10 @@ pub struct Phone {
     pub(super) probes: Vec<Probe>,
     /// Calls, with the address they advertise.
     pub(super) calls: BTreeMap<CallId, (OutgoingCall, SocketAddr)>,
-    /// Incoming calls, with their INVITE's server transaction.
+    /// Incoming calls while they ring, with their INVITE's server transaction.
     pub(super) incoming: BTreeMap<CallId, (super::incoming::IncomingCall, ServerKey)>,
+    /// Answered calls (either way), with the address they advertise.
+    pub(super) sessions: BTreeMap<CallId, (super::session::Session, SocketAddr)>,
     pub(super) next_call: u64,
     pub(super) resolving: HashMap<u64, ResolveFor>,
     pub(super) next_token: u64,
@@ -235,6 +237,7 @@ impl Phone {
             probes: Vec::new(),
             calls: BTreeMap::new(),
             incoming: BTreeMap::new(),
+            sessions: BTreeMap::new(),
             next_call: 0,
             resolving: HashMap::new(),
             next_token: 0,
@@ -369,7 +372,6 @@ impl Phone {
             }
         }
         self.call_timers(now);
-        self.incoming_timers(now);
     }
 
     /// The next thing to do, if any.
@@ -382,9 +384,7 @@ impl Phone {
         let servers = self.servers.values().filter_map(|e| e.tx.poll_timeout());
         let clients = self.clients.values().filter_map(|e| e.tx.poll_timeout());
         let agents = self.agents.iter().filter_map(Agent::poll_timeout);
-        let calls = self.calls.values().filter_map(|(c, _)| c.poll_timeout());
-        let incoming = self.incoming.values().filter_map(|(c, _)| c.poll_timeout());
-        servers.chain(clients).chain(agents).chain(calls).chain(incoming).min()
+        servers.chain(clients).chain(agents).chain(self.calls_poll_timeout()).min()
     }
 
     /// The address to advertise (Via, Contact, SDP) towards `peer`, by the NAT rules: the

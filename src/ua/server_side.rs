@@ -40,18 +40,35 @@ impl Phone {
             self.drain_server(&key);
             return;
         }
-        if is_ack {
-            // The ACK of a 2xx belongs to a call's dialog.
-            if !self.incoming_ack(now, req) {
-                self.drop_with(from, "ACK matches no transaction or call".into());
+        if is_ack || req.to().ok().and_then(|to| to.tag()).is_some() {
+            match self.session_request(now, req) {
+                Some((id, Some(reply))) => {
+                    let tag = self.session_tag(id).unwrap_or_default();
+                    let sent = self.respond_tagged(
+                        now,
+                        from,
+                        &key,
+                        req,
+                        reply.code,
+                        &reply.headers,
+                        &tag,
+                        reply.body,
+                    );
+                    if req.method() == Some(Method::Invite)
+                        && reply.code / 100 == 2
+                        && let Some(bytes) = sent
+                    {
+                        self.session_sent_2xx(id, bytes);
+                    }
+                    return;
+                }
+                Some((_, None)) => return,
+                None if is_ack => {
+                    self.drop_with(from, "ACK matches no transaction or call".into());
+                    return;
+                }
+                None => {}
             }
-            return;
-        }
-        if req.to().ok().and_then(|to| to.tag()).is_some()
-            && let Some(code) = self.call_request(now, req).or_else(|| self.incoming_request(now, req))
-        {
-            self.respond_in_transaction(now, from, key, req, code, &[]);
-            return;
         }
         if req.method() == Some(Method::Cancel) {
             let target = cancel_target(&key);
@@ -91,6 +108,8 @@ impl Phone {
                 self.respond_in_transaction(now, from, key, req, 200, &headers);
             }
             Some(Method::Invite) => self.incoming_invite(now, from, key, req, bytes),
+            // INFO belongs in a dialog (RFC 6086 §4.2.2).
+            Some(Method::Info) => self.respond_in_transaction(now, from, key, req, 481, &[]),
             _ => self.respond_in_transaction(now, from, key, req, 500, &[]),
         }
     }

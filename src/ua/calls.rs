@@ -216,7 +216,11 @@ impl Phone {
 
     /// A request inside the dialog of an answered call (ACK included): the call and what
     /// to answer (nothing for an ACK), or `None` when it belongs to no call.
-    pub(super) fn session_request(&mut self, now: Instant, req: &Message<'_>) -> Option<(CallId, Option<Reply>)> {
+    pub(super) fn session_request(
+        &mut self,
+        now: Instant,
+        req: &Message<'_>,
+    ) -> Option<(CallId, Option<Reply>)> {
         let id = self.session_of(req)?;
         let reply = self.with_session_result(now, id, |s, ctx| s.on_request(ctx, req))?;
         Some((id, reply))

@@ -67,8 +67,15 @@ impl IncomingCall {
             .header(HeaderName::From)
             .map(|h| String::from_utf8_lossy(&h.value()).into_owned())
             .unwrap_or_default();
-        let call =
-            IncomingCall { id, state: CallState::Ringing, invite: bytes.to_vec(), peer, caller, local_tag, offer };
+        let call = IncomingCall {
+            id,
+            state: CallState::Ringing,
+            invite: bytes.to_vec(),
+            peer,
+            caller,
+            local_tag,
+            offer,
+        };
         let answers = vec![
             Answer::Respond { code: 180, headers: vec![], sdp: None },
             Answer::Call(CallAction::Changed(CallState::Ringing)),
@@ -104,7 +111,9 @@ impl IncomingCall {
         let sdp_out = match &self.offer {
             Some(offer) => match sdp::answer(offer, &local) {
                 Ok(answer) if sdp::negotiated(&answer, offer).is_ok() => answer,
-                Ok(_) => return self.reject_with(488, EndReason::Media("no usable media in the offer".into())),
+                Ok(_) => {
+                    return self.reject_with(488, EndReason::Media("no usable media in the offer".into()));
+                }
                 Err(e) => return self.reject_with(488, EndReason::Media(e.to_string())),
             },
             // No offer: ours goes in the 200, the answer comes in the ACK.

@@ -119,3 +119,79 @@ fn baresip_calls_sip7940_which_auto_answers_and_records() {
     let dec = far.recordings_dec().last().cloned().expect("baresip's recording");
     assert_tone(&dec, 950.0..1050.0, "baresip");
 }
+
+/// The number after "sent " in the media line of a log ("… sent 201 packets …").
+fn packets_sent(text: &str) -> u32 {
+    let at = text.rfind(" sent ").unwrap_or_else(|| panic!("no media figures in\n{text}"));
+    text[at + 6..].split(' ').next().and_then(|n| n.parse().ok()).unwrap_or_else(|| panic!("{text}"))
+}
+
+#[test]
+fn sip7940_holds_and_resumes_baresip() {
+    let kam = Kamailio::start(KamOpts::default());
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (wav, _) = make_tone(dir.path(), 400, 10);
+    let proxy = format!("sip:127.0.0.1:{}", kam.port);
+    let far = Baresip::start(BaresipOpts::new("23456", "secret23456", &proxy).audio(wav));
+    assert!(!kam.wait_for_contacts("23456", Duration::from_secs(10)).is_empty(), "baresip registered");
+    let (code, text) = call(&kam, "23456", &["--duration", "6", "--hold", "2", "--resume", "4"]);
+    assert_eq!(code, 0, "{text}");
+    let on_hold = text.find("On hold (by us)").unwrap_or_else(|| panic!("no hold in\n{text}"));
+    let resumed = text.find("Resumed").unwrap_or_else(|| panic!("no resume in\n{text}"));
+    assert!(on_hold < resumed && text.contains("Ended: hung up here after 6.0 s"), "{text}");
+    let log = kam.log();
+    assert!(log.contains("a=sendonly"), "our hold offer went through the proxy");
+    assert!(log.contains("a=recvonly"), "baresip answered the hold");
+    // The microphone is muted on hold: about 4 s of packets in a 6 s call (300 without).
+    let sent = packets_sent(&text);
+    assert!((170..=240).contains(&sent), "sent {sent} packets in 6 s with 2 s on hold\n{text}");
+    drop(far);
+}
+
+#[test]
+fn baresip_holds_and_resumes_sip7940() {
+    let kam = Kamailio::start(KamOpts::default());
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (wav, _) = make_tone(dir.path(), 400, 12);
+    let port = free_udp_ports(1)[0];
+    let media = peers::free_port_block(20);
+    let log_path = dir.path().join("phone.log");
+    let log = std::fs::File::create(&log_path).expect("log file");
+    let mut phone = Command::new(env!("CARGO_BIN_EXE_sip7940"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(["--config-dir", "profiles/loopback", "--set", &format!("proxy1_port={}", kam.port)])
+        .args(["--set", &format!("voip_control_port={port}"), "--set", "line2_name=\"\""])
+        .args([
+            "--set",
+            &format!("start_media_port={media}"),
+            "--set",
+            &format!("end_media_port={}", media + 19),
+        ])
+        .args(["phone", "--bind", "127.0.0.1", "--auto-answer", "--tone", "1000"])
+        .stderr(log)
+        .spawn()
+        .expect("start the phone");
+    assert!(!kam.wait_for_contacts("12345", Duration::from_secs(10)).is_empty(), "sip7940 registered");
+    let proxy = format!("sip:127.0.0.1:{}", kam.port);
+    let far = Baresip::start(BaresipOpts::new("23456", "secret23456", &proxy).audio(wav));
+    assert!(!kam.wait_for_contacts("23456", Duration::from_secs(10)).is_empty(), "baresip registered");
+    far.cmd("/dial 12345");
+    far.wait_event("CALL_ESTABLISHED", Duration::from_secs(10));
+    std::thread::sleep(Duration::from_secs(2));
+    far.cmd("/hold");
+    std::thread::sleep(Duration::from_secs(2));
+    far.cmd("/resume");
+    std::thread::sleep(Duration::from_secs(2));
+    far.cmd("/hangup");
+    let read = || std::fs::read_to_string(&log_path).unwrap_or_default();
+    assert!(peers::wait_until(Duration::from_secs(5), || read().contains("Ended")), "{}", read());
+    let _ = phone.kill();
+    let _ = phone.wait();
+    let text = read();
+    let held = text.find("Held(Remote)").unwrap_or_else(|| panic!("the phone saw no hold:\n{text}"));
+    assert!(text[held..].contains(": Connected"), "the phone saw no resume:\n{text}");
+    // While held we do not send: about 4 s of packets in a call of 6 s (300 without).
+    let sent = packets_sent(&text);
+    assert!((150..=250).contains(&sent), "sent {sent} packets in about 6 s with 2 s on hold\n{text}");
+    drop(far);
+}

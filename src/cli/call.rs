@@ -8,6 +8,7 @@ use crate::io::driver::TraceOptions;
 use crate::io::media_task::{self, MediaHandle};
 use crate::ua::call::{CallId, CallState, EndReason};
 use crate::ua::registration::RegState;
+use crate::ua::session::Hold;
 use crate::ua::{Event, Phone};
 use serde_json::json;
 use std::net::IpAddr;
@@ -35,6 +36,12 @@ pub struct CallArgs {
     /// Record what the far end sends to this WAV file (8 kHz mono).
     #[arg(long, value_name = "FILE.wav")]
     pub record: Option<PathBuf>,
+    /// Put the call on hold this many seconds after the answer (re-INVITE `sendonly`).
+    #[arg(long, value_name = "SECS")]
+    pub hold: Option<f64>,
+    /// Take the call off hold this many seconds after the answer.
+    #[arg(long, value_name = "SECS", requires = "hold")]
+    pub resume: Option<f64>,
     /// Print one JSON document at the end.
     #[arg(long)]
     pub json: bool,
@@ -114,10 +121,12 @@ pub(super) fn run(cli: &Cli, args: &CallArgs) -> ExitCode {
         let mut end: Option<EndReason> = None;
         let started = Instant::now();
         let record = args.record.is_some();
+        let mut done_steps = 0usize;
         loop {
             // Return to this loop as soon as anything happens to the call.
             let events = std::cell::RefCell::new(Vec::new());
-            let deadline = connected_at.map(|t| t + Duration::from_secs_f64(args.duration.max(0.0)));
+            let steps = connected_at.map(|t| schedule(args, t)).unwrap_or_default();
+            let deadline = steps.get(done_steps).map(|(at, _)| *at);
             let stop = driver
                 .run_until(
                     deadline,
@@ -137,25 +146,42 @@ pub(super) fn run(cli: &Cli, args: &CallArgs) -> ExitCode {
                     Event::Call { id: i, state } if i == id => match state {
                         CallState::Proceeding(code) => say(args, &format!("Trying ({code})")),
                         CallState::Ringing => say(args, "Ringing"),
-                        CallState::Connected => {
+                        CallState::Connected if connected_at.is_none() => {
                             connected_at = Some(Instant::now());
                             say(args, "Connected");
                         }
+                        CallState::Connected => say(args, "Resumed"),
+                        CallState::Held(hold) => say(args, &format!("On hold ({})", describe_hold(hold))),
                         CallState::Ended(reason) => end = Some(reason),
                         _ => {}
                     },
-                    Event::CallMedia { id: i, media: m } if i == id => {
-                        if let (Some(socket), Some(src)) = (rtp.take(), source.take()) {
-                            media = media_task::spawn(socket, m, src, record, u64::from(rtp_port)).ok();
+                    Event::CallMedia { id: i, media: m } if i == id => match &media {
+                        Some(running) => running.update(m),
+                        None => {
+                            if let (Some(socket), Some(src)) = (rtp.take(), source.take()) {
+                                media = media_task::spawn(socket, m, src, record, u64::from(rtp_port)).ok();
+                            }
                         }
-                    }
+                    },
                     _ => {}
                 }
             }
             match stop {
-                Ok(crate::io::driver::Stop::Deadline) | Ok(crate::io::driver::Stop::Shutdown) => {
-                    driver.phone.hangup(Instant::now(), id);
+                Ok(crate::io::driver::Stop::Deadline) => {
+                    let now = Instant::now();
+                    while let Some((_, step)) = steps.get(done_steps).filter(|(at, _)| *at <= now) {
+                        match step {
+                            Step::Hold => driver.phone.hold(now, id),
+                            Step::Resume => driver.phone.resume(now, id),
+                            Step::Hangup => {
+                                driver.phone.hangup(now, id);
+                                true
+                            }
+                        };
+                        done_steps += 1;
+                    }
                 }
+                Ok(crate::io::driver::Stop::Shutdown) => driver.phone.hangup(Instant::now(), id),
                 Err(_) => break,
                 _ => {}
             }
@@ -182,6 +208,37 @@ pub(super) fn run(cli: &Cli, args: &CallArgs) -> ExitCode {
         unregister_and_wait(&mut driver, Duration::from_secs(2), &mut |_, _| {}).await;
         ExitCode::from(if ok { 0 } else { 1 })
     })
+}
+
+/// What `call` does to an answered call, and when.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Step {
+    Hold,
+    Resume,
+    Hangup,
+}
+
+/// `--hold`, `--resume` and `--duration` as instants after the answer, in order.
+fn schedule(args: &CallArgs, connected: Instant) -> Vec<(Instant, Step)> {
+    let at = |secs: f64| connected + Duration::from_secs_f64(secs.max(0.0));
+    let mut steps: Vec<(Instant, Step)> = [
+        args.hold.map(|s| (at(s), Step::Hold)),
+        args.resume.map(|s| (at(s), Step::Resume)),
+        Some((at(args.duration), Step::Hangup)),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    steps.sort_by_key(|(t, _)| *t);
+    steps
+}
+
+fn describe_hold(hold: Hold) -> &'static str {
+    match hold {
+        Hold::Local => "by us",
+        Hold::Remote => "by the far end",
+        Hold::Both => "both ways",
+    }
 }
 
 fn describe(reason: &EndReason) -> String {

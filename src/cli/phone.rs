@@ -125,6 +125,11 @@ async fn calls_loop<S: std::future::Future<Output = ()>>(
                         id.0
                     ),
                 },
+                Event::CallMedia { id, media } if running.contains_key(&id) => {
+                    if let Some(handle) = running.get(&id) {
+                        handle.update(media);
+                    }
+                }
                 Event::CallMedia { id, media } => {
                     let source = outgoing.source().ok();
                     if let (Some(socket), Some(source)) = (sockets.remove(&id), source)

@@ -13,7 +13,7 @@ use rand::rngs::StdRng;
 use std::net::{IpAddr, SocketAddr};
 use std::time::Instant;
 use tokio::net::UdpSocket;
-use tokio::sync::oneshot;
+use tokio::sync::{oneshot, watch};
 
 /// Binds an even RTP port in `start..=end` on `ip` (the next port is left for RTCP).
 pub fn bind_rtp(ip: IpAddr, start: u16, end: u16) -> std::io::Result<std::net::UdpSocket> {
@@ -55,10 +55,16 @@ pub struct MediaReport {
 /// A running media task.
 pub struct MediaHandle {
     stop: Option<oneshot::Sender<()>>,
+    update: watch::Sender<Media>,
     join: tokio::task::JoinHandle<MediaReport>,
 }
 
 impl MediaHandle {
+    /// The media changed (hold, resume, a new address or codec from a re-INVITE).
+    pub fn update(&self, media: Media) {
+        self.update.send_replace(media);
+    }
+
     /// Stops the media and returns its report.
     pub async fn finish(mut self) -> MediaReport {
         if let Some(stop) = self.stop.take() {
@@ -78,11 +84,10 @@ pub fn spawn(
 ) -> std::io::Result<MediaHandle> {
     let socket = UdpSocket::from_std(socket)?;
     let (stop_tx, mut stop_rx) = oneshot::channel();
+    let (update_tx, mut updates) = watch::channel(media);
     let join = tokio::spawn(async move {
-        let law = match media.codec {
-            AudioCodec::Pcmu => Law::Ulaw,
-            AudioCodec::Pcma => Law::Alaw,
-        };
+        let mut media = media;
+        let mut law = law_of(media.codec);
         let mut rng = StdRng::seed_from_u64(seed);
         let mut sender =
             RtpSender::new(&mut rng, media.payload_type).unwrap_or_else(|_| RtpSender::g711(&mut rng, law));
@@ -93,7 +98,7 @@ pub fn spawn(
         let mut encoded = [0u8; FRAME_SAMPLES];
         let mut recorded = Vec::new();
         let mut buf = vec![0u8; 2048];
-        let sends = media.direction.sends();
+        let mut sends = media.direction.sends();
         loop {
             tokio::select! {
                 received = socket.recv_from(&mut buf) => {
@@ -114,10 +119,28 @@ pub fn spawn(
                             frame = [0; FRAME_SAMPLES];
                         }
                         law.encode_to_slice(&frame, &mut encoded);
-                        if sends && let Ok(packet) = sender.build(&encoded) {
+                        if !sends {
+                            // Held or receive-only: media time passes, nothing is sent.
+                            sender.skip(FRAME_SAMPLES as u32);
+                        } else if let Ok(packet) = sender.build(&encoded) {
                             let _ = socket.send_to(&packet, media.remote_rtp).await;
                         }
                     }
+                }
+                changed = updates.changed() => {
+                    if changed.is_err() {
+                        continue;
+                    }
+                    let next = *updates.borrow_and_update();
+                    if next.payload_type != media.payload_type || next.codec != media.codec {
+                        // Another codec: a new RTP stream (new SSRC) and a receiver for it.
+                        law = law_of(next.codec);
+                        sender = RtpSender::new(&mut rng, next.payload_type)
+                            .unwrap_or_else(|_| RtpSender::g711(&mut rng, law));
+                        receiver = RtpReceiver::new(ReceiverConfig::g711(law));
+                    }
+                    sends = next.direction.sends();
+                    media = next;
                 }
                 _ = &mut stop_rx => break,
             }
@@ -141,5 +164,12 @@ pub fn spawn(
             recorded,
         }
     });
-    Ok(MediaHandle { stop: Some(stop_tx), join })
+    Ok(MediaHandle { stop: Some(stop_tx), update: update_tx, join })
+}
+
+fn law_of(codec: AudioCodec) -> Law {
+    match codec {
+        AudioCodec::Pcmu => Law::Ulaw,
+        AudioCodec::Pcma => Law::Alaw,
+    }
 }

@@ -73,6 +73,13 @@ fn an_unknown_number_ends_with_its_status() {
     let (code, text) = call(&kam, "99999", &["--duration", "1"]);
     assert_eq!(code, 1, "{text}");
     assert!(text.contains("Ended: 404"), "{text}");
+    let (code, text) = call(&kam, "99999", &["--duration", "1", "--json"]);
+    assert_eq!(code, 1, "{text}");
+    let doc: serde_json::Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}: {text}"));
+    assert_eq!(doc["end"]["by"], "status", "{doc}");
+    assert_eq!(doc["end"]["status"], 404, "{doc}");
+    assert_eq!((doc["answered"].as_bool(), doc["ok"].as_bool()), (Some(false), Some(false)), "{doc}");
+    assert!(doc["media"].is_null() && doc["setup_ms"].is_null(), "{doc}");
 }
 
 #[test]
@@ -194,4 +201,41 @@ fn baresip_holds_and_resumes_sip7940() {
     let sent = packets_sent(&text);
     assert!((150..=250).contains(&sent), "sent {sent} packets in about 6 s with 2 s on hold\n{text}");
     drop(far);
+}
+
+#[test]
+fn sip7940_calls_sip7940_which_hangs_up_after_its_duration() {
+    let kam = Kamailio::start(KamOpts::default());
+    let port = free_udp_ports(1)[0];
+    let media = peers::free_port_block(20);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let log_path = dir.path().join("callee.log");
+    let log = std::fs::File::create(&log_path).expect("log file");
+    // The callee: line 2 of the profile only, answering and hanging up 1 s later.
+    let mut callee = Command::new(env!("CARGO_BIN_EXE_sip7940"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(["--config-dir", "profiles/loopback", "--set", &format!("proxy1_port={}", kam.port)])
+        .args(["--set", &format!("voip_control_port={port}"), "--set", "line1_name=\"\""])
+        .args([
+            "--set",
+            &format!("start_media_port={media}"),
+            "--set",
+            &format!("end_media_port={}", media + 19),
+        ])
+        .args(["phone", "--bind", "127.0.0.1", "--auto-answer", "--duration", "1", "--tone", "400"])
+        .stderr(log)
+        .spawn()
+        .expect("start the callee");
+    assert!(!kam.wait_for_contacts("23456", Duration::from_secs(10)).is_empty(), "the callee registered");
+    let (code, text) = call(&kam, "23456", &["--duration", "10", "--json"]);
+    let _ = callee.kill();
+    let _ = callee.wait();
+    assert_eq!(code, 0, "{text}\n{}", std::fs::read_to_string(&log_path).unwrap_or_default());
+    let doc: serde_json::Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}: {text}"));
+    assert_eq!(doc["end"]["by"], "remote", "{doc}");
+    let talked = doc["connected_s"].as_f64().unwrap_or_default();
+    assert!((0.9..3.0).contains(&talked), "the callee hung up after about 1 s: {doc}");
+    let received = doc["media"]["packets_received"].as_u64().unwrap_or_default();
+    assert!(received >= 35, "about 50 packets of the callee's tone: {doc}");
+    assert!(doc["setup_ms"].as_f64().is_some_and(|ms| ms > 0.0), "{doc}");
 }

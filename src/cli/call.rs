@@ -122,6 +122,7 @@ pub(super) fn run(cli: &Cli, args: &CallArgs) -> ExitCode {
         let started = Instant::now();
         let record = args.record.is_some();
         let mut done_steps = 0usize;
+        let mut timeline = Timeline::default();
         loop {
             // Return to this loop as soon as anything happens to the call.
             let events = std::cell::RefCell::new(Vec::new());
@@ -145,13 +146,24 @@ pub(super) fn run(cli: &Cli, args: &CallArgs) -> ExitCode {
                 match event {
                     Event::Call { id: i, state } if i == id => match state {
                         CallState::Proceeding(code) => say(args, &format!("Trying ({code})")),
-                        CallState::Ringing => say(args, "Ringing"),
+                        CallState::Ringing => {
+                            timeline.ringing = true;
+                            say(args, "Ringing");
+                        }
                         CallState::Connected if connected_at.is_none() => {
                             connected_at = Some(Instant::now());
+                            timeline.setup = Some(started.elapsed());
                             say(args, "Connected");
                         }
-                        CallState::Connected => say(args, "Resumed"),
-                        CallState::Held(hold) => say(args, &format!("On hold ({})", describe_hold(hold))),
+                        CallState::Connected => {
+                            timeline.held = false;
+                            say(args, "Resumed");
+                        }
+                        CallState::Held(hold) => {
+                            timeline.holds += u32::from(!timeline.held);
+                            timeline.held = true;
+                            say(args, &format!("On hold ({})", describe_hold(hold)));
+                        }
                         CallState::Ended(reason) => end = Some(reason),
                         _ => {}
                     },
@@ -204,7 +216,7 @@ pub(super) fn run(cli: &Cli, args: &CallArgs) -> ExitCode {
         }
         let talked = connected_at.map(|t| t.elapsed().as_secs_f64());
         let ok = connected_at.is_some() && matches!(end, Some(EndReason::Local | EndReason::Remote));
-        finish(args, id, end.as_ref(), talked, report.as_ref(), started, ok);
+        finish(args, id, &timeline, end.as_ref(), talked, report.as_ref(), started, ok);
         unregister_and_wait(&mut driver, Duration::from_secs(2), &mut |_, _| {}).await;
         ExitCode::from(if ok { 0 } else { 1 })
     })
@@ -253,9 +265,24 @@ fn describe(reason: &EndReason) -> String {
     }
 }
 
+/// What happened on the way, for `--json`.
+#[derive(Debug, Default)]
+struct Timeline {
+    /// From the INVITE to the answer.
+    setup: Option<Duration>,
+    /// The far end rang (180/183).
+    ringing: bool,
+    /// How many times the call went on hold (either side).
+    holds: u32,
+    /// Whether it is on hold now.
+    held: bool,
+}
+
+#[allow(clippy::too_many_arguments)]
 fn finish(
     args: &CallArgs,
     id: CallId,
+    timeline: &Timeline,
     end: Option<&EndReason>,
     talked: Option<f64>,
     report: Option<&crate::io::media_task::MediaReport>,
@@ -264,12 +291,27 @@ fn finish(
 ) {
     let ended = end.map_or_else(|| "unknown".to_owned(), describe);
     if args.json {
+        let (kind, code) = match end {
+            Some(EndReason::Local) => ("local", None),
+            Some(EndReason::Remote) => ("remote", None),
+            Some(EndReason::Cancelled) => ("cancelled", None),
+            Some(EndReason::Status { code, .. }) => ("status", Some(*code)),
+            Some(EndReason::Timeout) => ("timeout", None),
+            Some(EndReason::Media(_)) => ("media", None),
+            Some(EndReason::Setup(_)) => ("setup", None),
+            None => ("unknown", None),
+        };
         let doc = json!({
             "call": id.0,
             "number": args.number,
+            "line": args.line,
             "answered": talked.is_some(),
             "ok": ok,
             "ended": ended,
+            "end": { "by": kind, "status": code },
+            "setup_ms": timeline.setup.map(|d| d.as_secs_f64() * 1000.0),
+            "ringing": timeline.ringing,
+            "holds": timeline.holds,
             "connected_s": talked,
             "elapsed_s": started.elapsed().as_secs_f64(),
             "media": report,

@@ -33,6 +33,9 @@ pub struct PhoneArgs {
     /// Send this WAV file in answered calls.
     #[arg(long, value_name = "FILE.wav")]
     pub play: Option<std::path::PathBuf>,
+    /// Hang up answered calls this many seconds after the answer.
+    #[arg(long, value_name = "SECS")]
+    pub duration: Option<f64>,
     /// Record every answered call to DIR/call-N.wav (8 kHz mono).
     #[arg(long, value_name = "DIR")]
     pub record: Option<std::path::PathBuf>,
@@ -96,9 +99,10 @@ async fn calls_loop<S: std::future::Future<Output = ()>>(
     let mut pending: Vec<(CallId, Instant)> = Vec::new();
     let mut sockets: HashMap<CallId, std::net::UdpSocket> = HashMap::new();
     let mut running: HashMap<CallId, MediaHandle> = HashMap::new();
+    let mut hangups: Vec<(CallId, Instant)> = Vec::new();
     loop {
         let events = std::cell::RefCell::new(Vec::new());
-        let deadline = pending.iter().map(|(_, t)| *t).min();
+        let deadline = pending.iter().chain(hangups.iter()).map(|(_, t)| *t).min();
         let stop = driver
             .run_until(
                 deadline,
@@ -139,8 +143,16 @@ async fn calls_loop<S: std::future::Future<Output = ()>>(
                         running.insert(id, handle);
                     }
                 }
+                Event::Call { id, state: CallState::Connected } => {
+                    if let Some(secs) = args.duration
+                        && !hangups.iter().any(|(h, _)| *h == id)
+                    {
+                        hangups.push((id, Instant::now() + Duration::from_secs_f64(secs.max(0.0))));
+                    }
+                }
                 Event::Call { id, state: CallState::Ended(_) } => {
                     pending.retain(|(p, _)| *p != id);
+                    hangups.retain(|(h, _)| *h != id);
                     sockets.remove(&id);
                     if let Some(handle) = running.remove(&id) {
                         let report = handle.finish().await;
@@ -166,6 +178,10 @@ async fn calls_loop<S: std::future::Future<Output = ()>>(
             }
         }
         let now = Instant::now();
+        for (id, _) in hangups.iter().filter(|(_, t)| *t <= now) {
+            driver.phone.hangup(now, *id);
+        }
+        hangups.retain(|(_, t)| *t > now);
         let due: Vec<CallId> = pending.iter().filter(|(_, t)| *t <= now).map(|(id, _)| *id).collect();
         pending.retain(|(_, t)| *t > now);
         for id in due {

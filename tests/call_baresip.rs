@@ -195,7 +195,8 @@ fn baresip_holds_and_resumes_sip7940() {
     let _ = phone.kill();
     let _ = phone.wait();
     let text = read();
-    let held = text.find("Held(Remote)").unwrap_or_else(|| panic!("the phone saw no hold:\n{text}"));
+    let held =
+        text.find("On hold (by the far end)").unwrap_or_else(|| panic!("the phone saw no hold:\n{text}"));
     assert!(text[held..].contains(": Connected"), "the phone saw no resume:\n{text}");
     // While held we do not send: about 4 s of packets in a call of 6 s (300 without).
     let sent = packets_sent(&text);

@@ -8,7 +8,6 @@ use crate::io::driver::TraceOptions;
 use crate::io::media_task::{self, MediaHandle};
 use crate::ua::call::{CallId, CallState, EndReason};
 use crate::ua::registration::RegState;
-use crate::ua::session::Hold;
 use crate::ua::{Event, Phone};
 use serde_json::json;
 use std::net::IpAddr;
@@ -109,7 +108,7 @@ pub(super) fn run(cli: &Cli, args: &CallArgs) -> ExitCode {
         let id = match driver.phone.dial(Instant::now(), args.line, &args.number, rtp_port) {
             Ok(id) => id,
             Err(reason) => {
-                eprintln!("sip7940 call: {}", describe(&reason));
+                eprintln!("sip7940 call: {}", reason);
                 return ExitCode::from(1);
             }
         };
@@ -145,7 +144,7 @@ pub(super) fn run(cli: &Cli, args: &CallArgs) -> ExitCode {
             for event in events.into_inner() {
                 match event {
                     Event::Call { id: i, state } if i == id => match state {
-                        CallState::Proceeding(code) => say(args, &format!("Trying ({code})")),
+                        CallState::Proceeding(_) => say(args, &state.to_string()),
                         CallState::Ringing => {
                             timeline.ringing = true;
                             say(args, "Ringing");
@@ -159,10 +158,10 @@ pub(super) fn run(cli: &Cli, args: &CallArgs) -> ExitCode {
                             timeline.held = false;
                             say(args, "Resumed");
                         }
-                        CallState::Held(hold) => {
+                        CallState::Held(_) => {
                             timeline.holds += u32::from(!timeline.held);
                             timeline.held = true;
-                            say(args, &format!("On hold ({})", describe_hold(hold)));
+                            say(args, &state.to_string());
                         }
                         CallState::Ended(reason) => end = Some(reason),
                         _ => {}
@@ -245,26 +244,6 @@ fn schedule(args: &CallArgs, connected: Instant) -> Vec<(Instant, Step)> {
     steps
 }
 
-fn describe_hold(hold: Hold) -> &'static str {
-    match hold {
-        Hold::Local => "by us",
-        Hold::Remote => "by the far end",
-        Hold::Both => "both ways",
-    }
-}
-
-fn describe(reason: &EndReason) -> String {
-    match reason {
-        EndReason::Local => "hung up here".into(),
-        EndReason::Remote => "BYE from remote".into(),
-        EndReason::Cancelled => "cancelled".into(),
-        EndReason::Status { code, reason } => format!("{code} {reason}"),
-        EndReason::Timeout => "no answer (timeout)".into(),
-        EndReason::Media(e) => format!("no usable media: {e}"),
-        EndReason::Setup(e) => e.clone(),
-    }
-}
-
 /// What happened on the way, for `--json`.
 #[derive(Debug, Default)]
 struct Timeline {
@@ -289,7 +268,7 @@ fn finish(
     started: Instant,
     ok: bool,
 ) {
-    let ended = end.map_or_else(|| "unknown".to_owned(), describe);
+    let ended = end.map_or_else(|| "unknown".to_owned(), ToString::to_string);
     if args.json {
         let (kind, code) = match end {
             Some(EndReason::Local) => ("local", None),

@@ -210,7 +210,7 @@ async fn calls_loop<S: std::future::Future<Output = ()>>(
 /// One line per registration change, like the phone's status messages.
 pub fn print_event(phone: &Phone, event: &Event) {
     match event {
-        Event::Call { id, state } => eprintln!("{} call {}: {state:?}", time_of_day(), id.0),
+        Event::Call { id, state } => eprintln!("{} call {}: {state}", time_of_day(), id.0),
         Event::IncomingCall { id, caller } => {
             eprintln!("{} call {}: incoming from {caller}", time_of_day(), id.0)
         }

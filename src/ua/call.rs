@@ -72,6 +72,36 @@ pub enum CallState {
     Ended(EndReason),
 }
 
+impl std::fmt::Display for EndReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            EndReason::Local => f.write_str("hung up here"),
+            EndReason::Remote => f.write_str("BYE from remote"),
+            EndReason::Cancelled => f.write_str("cancelled"),
+            EndReason::Status { code, reason } => write!(f, "{code} {reason}"),
+            EndReason::Timeout => f.write_str("no answer (timeout)"),
+            EndReason::Media(e) => write!(f, "no usable media: {e}"),
+            EndReason::Setup(e) => f.write_str(e),
+        }
+    }
+}
+
+impl std::fmt::Display for CallState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            CallState::Calling => f.write_str("Calling"),
+            CallState::Proceeding(code) => write!(f, "Trying ({code})"),
+            CallState::Ringing => f.write_str("Ringing"),
+            CallState::Connected => f.write_str("Connected"),
+            CallState::Held(Hold::Local) => f.write_str("On hold (by us)"),
+            CallState::Held(Hold::Remote) => f.write_str("On hold (by the far end)"),
+            CallState::Held(Hold::Both) => f.write_str("On hold (both ways)"),
+            CallState::Ending => f.write_str("Ending"),
+            CallState::Ended(reason) => write!(f, "Ended: {reason}"),
+        }
+    }
+}
+
 /// What the call asks the phone to do.
 #[derive(Debug)]
 pub enum CallAction {

@@ -5,7 +5,7 @@ use super::boot::{BootError, Outgoing, boot, runtime, shutdown_signal, unregiste
 use super::{Cli, output};
 use crate::io::clock::time_of_day;
 use crate::io::driver::TraceOptions;
-use crate::io::media_task::{self, MediaHandle};
+use crate::io::media_task::{self, MediaHandle, MediaOptions};
 use crate::ua::call::{CallId, CallState, EndReason};
 use crate::ua::registration::RegState;
 use crate::ua::{Event, Phone};
@@ -170,7 +170,13 @@ pub(super) fn run(cli: &Cli, args: &CallArgs) -> ExitCode {
                         Some(running) => running.update(m),
                         None => {
                             if let (Some(socket), Some(src)) = (rtp.take(), source.take()) {
-                                media = media_task::spawn(socket, m, src, record, u64::from(rtp_port)).ok();
+                                media = media_task::spawn(
+                                    socket,
+                                    m,
+                                    src,
+                                    MediaOptions { record, expect_tone: None, seed: u64::from(rtp_port) },
+                                )
+                                .ok();
                             }
                         }
                     },

@@ -137,8 +137,16 @@ async fn calls_loop<S: std::future::Future<Output = ()>>(
                 Event::CallMedia { id, media } => {
                     let source = outgoing.source().ok();
                     if let (Some(socket), Some(source)) = (sockets.remove(&id), source)
-                        && let Ok(handle) =
-                            media_task::spawn(socket, media, source, args.record.is_some(), id.0)
+                        && let Ok(handle) = media_task::spawn(
+                            socket,
+                            media,
+                            source,
+                            media_task::MediaOptions {
+                                record: args.record.is_some(),
+                                expect_tone: None,
+                                seed: id.0,
+                            },
+                        )
                     {
                         running.insert(id, handle);
                     }

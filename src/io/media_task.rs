@@ -3,6 +3,7 @@
 //! comes back. It runs beside the phone's task and talks to it only through its handle.
 
 use crate::media::g711::Law;
+use crate::media::goertzel::Goertzel;
 use crate::media::pacer::Pacer;
 use crate::media::rtp::RtpSender;
 use crate::media::rtp_receiver::{ReceiverConfig, RtpReceiver};
@@ -47,10 +48,28 @@ pub struct MediaReport {
     pub duplicates: u64,
     /// Interarrival jitter, RFC 3550, in ms.
     pub jitter_ms: f64,
+    /// Frames (20 ms) decoded from what arrived.
+    pub frames_received: u64,
+    /// Of those, frames in which the expected tone dominated (when one was expected).
+    pub tone_frames: u64,
     /// Decoded audio (8 kHz mono), when recording.
     #[serde(skip)]
     pub recorded: Vec<i16>,
 }
+
+/// What a media task does besides sending its source.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct MediaOptions {
+    /// Keep the decoded audio for a recording.
+    pub record: bool,
+    /// Count the received frames in which this tone (Hz) dominates.
+    pub expect_tone: Option<f64>,
+    /// Seed of the RTP stream's random SSRC, sequence and timestamp.
+    pub seed: u64,
+}
+
+/// Of a frame's energy, the share at the expected tone above which the tone "dominates".
+const TONE_SHARE: f64 = 0.5;
 
 /// A running media task.
 pub struct MediaHandle {
@@ -79,9 +98,10 @@ pub fn spawn(
     socket: std::net::UdpSocket,
     media: Media,
     mut source: Box<dyn FrameSource + Send>,
-    record: bool,
-    seed: u64,
+    options: MediaOptions,
 ) -> std::io::Result<MediaHandle> {
+    let MediaOptions { record, expect_tone, seed } = options;
+    let detector = expect_tone.and_then(|hz| Goertzel::new(8000, hz, FRAME_SAMPLES).ok());
     let socket = UdpSocket::from_std(socket)?;
     let (stop_tx, mut stop_rx) = oneshot::channel();
     let (update_tx, mut updates) = watch::channel(media);
@@ -97,6 +117,8 @@ pub fn spawn(
         let mut frame: Frame = [0; FRAME_SAMPLES];
         let mut encoded = [0u8; FRAME_SAMPLES];
         let mut recorded = Vec::new();
+        let mut decoded = Vec::with_capacity(FRAME_SAMPLES);
+        let (mut frames_received, mut tone_frames) = (0u64, 0u64);
         let mut buf = vec![0u8; 2048];
         let mut sends = media.direction.sends();
         loop {
@@ -106,8 +128,14 @@ pub fn spawn(
                         let arrival = (start.elapsed().as_micros() / 125) as u32; // 8 kHz units
                         let _ = receiver.receive(buf.get(..n).unwrap_or_default(), arrival);
                         while let Some(p) = receiver.pop() {
+                            decoded.clear();
+                            p.decode_g711(law, FRAME_SAMPLES, &mut decoded);
+                            frames_received += 1;
+                            if detector.is_some_and(|d| d.relative_power(&decoded) > TONE_SHARE) {
+                                tone_frames += 1;
+                            }
                             if record {
-                                p.decode_g711(law, FRAME_SAMPLES, &mut recorded);
+                                recorded.extend_from_slice(&decoded);
                             }
                         }
                     }
@@ -161,6 +189,8 @@ pub fn spawn(
             lost: receiver.lost(),
             duplicates: counters.duplicates,
             jitter_ms: receiver.jitter_ms(),
+            frames_received,
+            tone_frames,
             recorded,
         }
     });

@@ -11,10 +11,12 @@
 //!                           sip::*  media::*
 //! ```
 //!
-//! * `config`, `sip`, `ua` and `media` are pure (sans-IO): no sockets, no tokio, no sound
-//!   card, no wall clock, no global RNG. Time and randomness are passed in, so tests run
+//! * `config`, `sip`, `ua`, `media` and `registrar` are pure (sans-IO): no sockets, no tokio,
+//!   no sound card, no wall clock, no global RNG. Time and randomness are passed in, so tests run
 //!   on a simulated clock and network, deterministically and in milliseconds.
 //! * [`io`] is the only edge; [`cli`] only talks to people.
+//! * [`registrar`] is a small registrar and stateless proxy for the demo and the two-phone
+//!   tests, not a production proxy.
 //!
 //! # Panic policy
 //!
@@ -24,6 +26,7 @@ pub mod cli;
 pub mod config;
 pub mod io;
 pub mod media;
+pub mod registrar;
 pub mod sdp;
 pub mod sip;
 pub mod ua;

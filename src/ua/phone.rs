@@ -264,6 +264,11 @@ impl Phone {
         self.servers.len()
     }
 
+    /// How many client transactions are alive (for tests and statistics).
+    pub fn client_transactions(&self) -> usize {
+        self.clients.len()
+    }
+
     /// Registers every line (`reg 1` for all).
     pub fn register_all(&mut self, now: Instant) {
         for index in 0..self.agents.len() {

@@ -246,6 +246,143 @@ fn busy_here_when_b_is_in_a_call_without_call_waiting() {
     assert_eq!(w.state(1, b), Some(CallState::Connected));
 }
 
+#[test]
+fn a_200_crossing_our_cancel_is_acked_and_hung_up() {
+    let mut w = World::two_phones(3);
+    let (a, b) = ringing(&mut w);
+    // B answers and A hangs up in the same instant: the 200 and the CANCEL cross.
+    w.answer(1, b);
+    w.hangup(0, a);
+    w.run_for(secs(40));
+    let states = w.states(0, a);
+    assert!(!states.contains(&CallState::Connected), "A never shows connected: {states:?}");
+    assert_eq!(w.state(0, a), Some(CallState::Ended(EndReason::Cancelled)), "{}", w.trace());
+    assert_eq!(w.state(1, b), Some(CallState::Ended(EndReason::Remote)), "{}", w.trace());
+    assert_eq!(via_proxy(&w, "ACK", w.addr(1)), 1, "A ACKed B's 200");
+    assert_eq!(via_proxy(&w, "BYE", w.addr(1)), 1, "then hung up with a BYE");
+    assert_idle_later(&mut w);
+}
+
+#[test]
+fn a_200_after_timer_b_is_acked_and_hung_up() {
+    let mut w = World::two_phones(4);
+    let (a, b) = ringing(&mut w);
+    // B answers only after A's INVITE transaction gave up (Timer B, 64·T1).
+    assert!(w.run_until(|w| ended(w, 0, a), secs(40)), "{}", w.trace());
+    assert_eq!(w.state(0, a), Some(CallState::Ended(EndReason::Timeout)));
+    w.answer(1, b);
+    w.run_for(secs(5));
+    assert_eq!(w.state(0, a), Some(CallState::Ended(EndReason::Timeout)), "A stays ended");
+    assert_eq!(w.state(1, b), Some(CallState::Ended(EndReason::Remote)), "{}", w.trace());
+    assert_eq!(via_proxy(&w, "ACK", w.addr(1)), 1, "A ACKed the late 200 (no 200 resent for 32 s)");
+}
+
+#[test]
+fn the_callee_hanging_up_before_the_ack_waits_for_it() {
+    let mut w = World::two_phones(5);
+    let (a, b) = ringing(&mut w);
+    w.drop_next(Filter::response(200, "INVITE").to(w.addr(0)), 1);
+    w.answer(1, b);
+    w.run_for(Duration::from_millis(100));
+    w.hangup(1, b);
+    assert_eq!(via_proxy(&w, "BYE", w.addr(0)), 0, "no BYE before the ACK");
+    assert!(w.run_until(|w| ended(w, 0, a) && ended(w, 1, b), secs(5)), "{}", w.trace());
+    assert_eq!(
+        w.states(0, a),
+        vec![CallState::Ringing, CallState::Connected, CallState::Ended(EndReason::Remote)]
+    );
+    assert_eq!(w.state(1, b), Some(CallState::Ended(EndReason::Local)));
+    assert_idle_later(&mut w);
+}
+
+#[test]
+fn hold_and_resume_from_each_side() {
+    use sip7940::sdp::Direction;
+    use sip7940::ua::session::Hold;
+    let mut w = World::two_phones(6);
+    let (a, b) = connected(&mut w);
+    w.hold(0, a);
+    let held = |w: &World| {
+        w.state(0, a) == Some(CallState::Held(Hold::Local))
+            && w.state(1, b) == Some(CallState::Held(Hold::Remote))
+    };
+    assert!(w.run_until(held, secs(2)), "{}", w.trace());
+    let (ma, mb) = (w.media(0, a).expect("A media"), w.media(1, b).expect("B media"));
+    assert_eq!((ma.direction, mb.direction), (Direction::Inactive, Direction::RecvOnly), "nobody sends");
+    // B holds too: inactive both ways; then A resumes; then B resumes.
+    w.hold(1, b);
+    let both = |w: &World| {
+        w.state(0, a) == Some(CallState::Held(Hold::Both))
+            && w.state(1, b) == Some(CallState::Held(Hold::Both))
+    };
+    assert!(w.run_until(both, secs(2)), "{}", w.trace());
+    w.resume(0, a);
+    let b_holds = |w: &World| {
+        w.state(0, a) == Some(CallState::Held(Hold::Remote))
+            && w.state(1, b) == Some(CallState::Held(Hold::Local))
+    };
+    assert!(w.run_until(b_holds, secs(2)), "{}", w.trace());
+    w.resume(1, b);
+    let both = |w: &World| {
+        w.state(0, a) == Some(CallState::Connected) && w.state(1, b) == Some(CallState::Connected)
+    };
+    assert!(w.run_until(both, secs(2)), "{}", w.trace());
+    let (ma, mb) = (w.media(0, a).expect("A media"), w.media(1, b).expect("B media"));
+    assert_eq!((ma.direction, mb.direction), (Direction::SendRecv, Direction::SendRecv));
+    assert_eq!(via_proxy(&w, "INVITE", w.addr(1)), 3, "the first INVITE and two re-INVITEs from A");
+    hang_up(&mut w, 0, (a, b));
+    assert_idle_later(&mut w);
+}
+
+#[test]
+fn glare_both_hold_at_once_then_both_get_their_way() {
+    use sip7940::ua::session::Hold;
+    for seed in 20..28 {
+        let mut w = World::two_phones(seed);
+        let (a, b) = connected(&mut w);
+        w.hold(0, a);
+        w.hold(1, b);
+        let both = |w: &World| {
+            w.state(0, a) == Some(CallState::Held(Hold::Both))
+                && w.state(1, b) == Some(CallState::Held(Hold::Both))
+        };
+        assert!(
+            w.run_until(both, secs(10)),
+            "seed {seed}
+{}",
+            w.trace()
+        );
+        let glares = w.delivered_count(&Filter::response(491, "INVITE"));
+        assert!(
+            glares >= 2,
+            "seed {seed}: both re-INVITEs crossed and got 491 ({glares})
+{}",
+            w.trace()
+        );
+        hang_up(&mut w, 1, (a, b));
+        assert_idle_later(&mut w);
+    }
+}
+
+#[test]
+fn bye_crossing_a_reinvite() {
+    for seed in 30..34 {
+        let mut w = World::two_phones(seed);
+        let (a, b) = connected(&mut w);
+        w.hold(0, a);
+        w.hangup(1, b);
+        assert!(
+            w.run_until(|w| ended(w, 0, a) && ended(w, 1, b), secs(5)),
+            "seed {seed}
+{}",
+            w.trace()
+        );
+        assert_eq!(w.state(0, a), Some(CallState::Ended(EndReason::Remote)), "seed {seed}");
+        assert_eq!(w.state(1, b), Some(CallState::Ended(EndReason::Local)), "seed {seed}");
+        assert_idle_later(&mut w);
+    }
+}
+
 /// Who ends a call placed over a lossy network, and when.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Plan {
@@ -255,6 +392,12 @@ enum Plan {
     CalleeHangsUp,
     /// A hangs up while B rings (CANCEL).
     CallerCancels,
+    /// B answers and A hangs up at the same moment (the 200 crosses the CANCEL).
+    CancelCrossesAnswer,
+    /// B answers and hangs up 100 ms later, likely before the ACK.
+    CalleeHangsUpAtOnce,
+    /// B answers; A holds, resumes, then hangs up.
+    HoldThenHangUp,
 }
 
 /// What happened to one call under loss.
@@ -281,6 +424,13 @@ fn lossy_call(seed: u64, loss: u8, plan: Plan) -> (World, Outcome) {
         w.run_for(Duration::from_millis(300));
         if plan == Plan::CallerCancels {
             w.hangup(0, a);
+        } else if plan == Plan::CancelCrossesAnswer {
+            w.answer(1, b);
+            w.hangup(0, a);
+        } else if plan == Plan::CalleeHangsUpAtOnce {
+            w.answer(1, b);
+            w.run_for(Duration::from_millis(100));
+            w.hangup(1, b);
         } else {
             w.answer(1, b);
             let settled = |w: &World| w.state(0, a) == Some(CallState::Connected) || ended(w, 0, a);
@@ -288,6 +438,15 @@ fn lossy_call(seed: u64, loss: u8, plan: Plan) -> (World, Outcome) {
             w.run_for(secs(1));
             match plan {
                 Plan::CallerHangsUp => w.hangup(0, a),
+                Plan::HoldThenHangUp if w.state(0, a) == Some(CallState::Connected) => {
+                    w.hold(0, a);
+                    w.run_for(secs(3));
+                    if w.phone(0).call_hold(a).is_some() {
+                        w.resume(0, a);
+                    }
+                    w.run_for(secs(3));
+                    w.hangup(0, a);
+                }
                 _ => w.hangup(1, b),
             }
         }
@@ -320,7 +479,15 @@ fn overtaken(w: &World) -> usize {
 #[test]
 fn calls_survive_loss_and_reordering() {
     let (mut reordered, mut lost) = (0, 0);
-    for plan in [Plan::CallerHangsUp, Plan::CalleeHangsUp, Plan::CallerCancels] {
+    let plans = [
+        Plan::CallerHangsUp,
+        Plan::CalleeHangsUp,
+        Plan::CallerCancels,
+        Plan::CancelCrossesAnswer,
+        Plan::CalleeHangsUpAtOnce,
+        Plan::HoldThenHangUp,
+    ];
+    for plan in plans {
         let mut connected = 0;
         for seed in 100..112 {
             let loss = 10 + u8::try_from(seed % 11).expect("small");
@@ -337,9 +504,17 @@ fn calls_survive_loss_and_reordering() {
                 "seed {seed} {plan:?}: {o:?}\n{}",
                 w.trace()
             );
-            assert_eq!(
-                o.connected.0,
-                o.connected.1,
+            // When the 200 crosses the CANCEL, B was connected for a moment and A, which
+            // never showed the call as connected, ACKed and hung up.
+            let crossed = plan == Plan::CancelCrossesAnswer
+                && o.connected == (false, true)
+                && o.end
+                    == (
+                        Some(CallState::Ended(EndReason::Cancelled)),
+                        Some(CallState::Ended(EndReason::Remote)),
+                    );
+            assert!(
+                o.connected.0 == o.connected.1 || crossed,
                 "connected on one side only: seed {seed} {plan:?}: {o:?}\n{}",
                 w.trace()
             );
@@ -357,7 +532,7 @@ fn calls_survive_loss_and_reordering() {
             reordered += overtaken(&w);
             lost += w.wire().iter().filter(|x| x.fate == world::Fate::Lost).count();
         }
-        if plan != Plan::CallerCancels {
+        if matches!(plan, Plan::CallerHangsUp | Plan::CalleeHangsUp | Plan::HoldThenHangUp) {
             assert!(connected >= 10, "{plan:?}: {connected} of 12 calls connected");
         }
     }

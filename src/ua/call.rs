@@ -162,6 +162,8 @@ pub struct OutgoingCall {
     local: LocalMedia,
     local_sdp: SessionDescription,
     contact: String,
+    /// A 2xx came after we gave up and was hung up at once.
+    answered_late: bool,
     started: Instant,
     give_up_at: Instant,
 }
@@ -212,6 +214,7 @@ impl OutgoingCall {
             local_sdp: sdp::make_offer(&local),
             local,
             contact: String::new(),
+            answered_late: false,
             started: ctx.now,
             give_up_at: ctx.now + Duration::from_secs(u64::from(config.timers.invite_expires)),
         };
@@ -283,6 +286,9 @@ impl OutgoingCall {
     /// A response to our INVITE (passed up by its transaction).
     pub fn on_invite_response(&mut self, ctx: &mut CallCtx<'_>, resp: &Message<'_>) {
         let Some(code) = resp.status_code() else { return };
+        if (200..300).contains(&code) {
+            return self.on_2xx(ctx, resp);
+        }
         if matches!(self.state, CallState::Ended(_)) {
             return;
         }
@@ -316,8 +322,8 @@ impl OutgoingCall {
     }
 
     fn on_2xx(&mut self, ctx: &mut CallCtx<'_>, resp: &Message<'_>) {
-        if self.state == CallState::Connected {
-            return; // another fork's 2xx; the session has the call
+        if self.state == CallState::Connected || self.answered_late {
+            return; // another fork's 2xx, or one we already hung up; a session has the call
         }
         let Some(invite) = self.invite_bytes.clone() else { return };
         let Ok(crate::sip::message::Datagram::Message(invite)) = crate::sip::message::parse_datagram(&invite)
@@ -331,7 +337,11 @@ impl OutgoingCall {
                 return;
             }
         };
-        self.state = CallState::Connected;
+        let late = match &self.state {
+            CallState::Ending => Some((EndReason::Cancelled, true)),
+            CallState::Ended(reason) => Some((reason.clone(), false)),
+            _ => None,
+        };
         let established = Established {
             dialog,
             fallback_hop: self.destination,
@@ -341,6 +351,15 @@ impl OutgoingCall {
             last_sdp: self.local_sdp.clone(),
             auth: self.auth.clone(),
         };
+        if let Some((reason, announce)) = late {
+            // Answered after we gave up: ACK and BYE; the call stays ended.
+            self.answered_late = true;
+            self.state = CallState::Ended(reason.clone());
+            let session = Session::start_late(established, ctx, self.cseq, reason, announce);
+            ctx.actions.push(CallAction::Established(Box::new(session)));
+            return;
+        }
+        self.state = CallState::Connected;
         let mut session = Session::start(established, ctx);
         session.ack_2xx(ctx, self.cseq);
         session.remote_description(ctx, sdp::parse(resp.body).map_err(|e| e.to_string()));
@@ -396,6 +415,12 @@ impl OutgoingCall {
     fn set_state(&mut self, ctx: &mut CallCtx<'_>, state: CallState) {
         self.state = state.clone();
         ctx.actions.push(CallAction::Changed(state));
+    }
+
+    /// Whether `msg` (a response) belongs to this call: our Call-ID and From tag.
+    pub fn owns(&self, msg: &Message<'_>) -> bool {
+        msg.call_id().is_ok_and(|c| c == self.call_id.as_bytes())
+            && msg.from().ok().and_then(|f| f.tag().map(|t| t == self.from_tag.as_bytes())).unwrap_or(false)
     }
 
     /// When the call started.

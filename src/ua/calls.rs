@@ -187,12 +187,19 @@ impl Phone {
 
     /// A 2xx retransmission whose INVITE transaction is gone: the session re-ACKs it.
     pub(super) fn stray_2xx(&mut self, now: Instant, msg: &Message<'_>) -> bool {
-        let Some(id) = self.session_of(msg) else { return false };
-        if msg.cseq().is_ok_and(|c| c.method == Method::Invite) {
+        if !msg.cseq().is_ok_and(|c| c.method == Method::Invite) {
+            return false;
+        }
+        if let Some(id) = self.session_of(msg) {
             self.with_session(now, id, |s, ctx| s.on_invite_response(ctx, msg));
             return true;
         }
-        false
+        // A call whose INVITE transaction is over (Timer B) is answered after all.
+        let Some(id) = self.calls.iter().find(|(_, (c, _))| c.owns(msg)).map(|(id, _)| *id) else {
+            return false;
+        };
+        self.with_call(now, id, |call, ctx| call.on_invite_response(ctx, msg));
+        true
     }
 
     /// A call's transaction timed out.

@@ -384,6 +384,20 @@ impl World {
         self.drain();
     }
 
+    /// Phone `i` puts call `id` on hold (re-INVITE).
+    pub fn hold(&mut self, i: usize, id: CallId) {
+        let now = self.now;
+        assert!(self.phone(i).hold(now, id), "call {id:?} of phone {i} is not answered");
+        self.drain();
+    }
+
+    /// Phone `i` takes call `id` off hold.
+    pub fn resume(&mut self, i: usize, id: CallId) {
+        let now = self.now;
+        assert!(self.phone(i).resume(now, id), "call {id:?} of phone {i} is not answered");
+        self.drain();
+    }
+
     /// The latest call ringing in on phone `i`.
     pub fn incoming(&self, i: usize) -> Option<CallId> {
         self.events(i).iter().rev().find_map(|(_, e)| match e {

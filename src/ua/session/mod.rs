@@ -117,6 +117,8 @@ pub struct Session {
     /// The ACK we sent for the 2xx to our INVITE with this CSeq (resent for retransmissions).
     acked: Option<(u32, Vec<u8>)>,
     retry_at: Option<Instant>,
+    /// We hung up before the ACK of our 2xx: BYE when it comes (or at the give-up).
+    bye_after_ack: bool,
     auth: Option<DigestClient>,
     timers: TimerConfig,
     connected_at: Instant,
@@ -145,7 +147,13 @@ impl Session {
     /// follows with [`remote_description`](Self::remote_description) (at once, or with the
     /// ACK when we offered in our 2xx).
     pub fn start(est: Established, ctx: &mut CallCtx<'_>) -> Self {
-        let session = Session {
+        let session = Session::new(est, ctx);
+        ctx.actions.push(CallAction::Changed(CallState::Connected));
+        session
+    }
+
+    fn new(est: Established, ctx: &mut CallCtx<'_>) -> Self {
+        Session {
             state: CallState::Connected,
             dialog: est.dialog,
             fallback_hop: est.fallback_hop,
@@ -161,11 +169,30 @@ impl Session {
             theirs: None,
             acked: None,
             retry_at: None,
+            bye_after_ack: false,
             auth: est.auth,
             timers: TimerConfig::from(&ctx.config.timers),
             connected_at: ctx.now,
-        };
-        ctx.actions.push(CallAction::Changed(CallState::Connected));
+        }
+    }
+
+    /// A 2xx to our INVITE with `cseq` that came after we gave up on the call (our CANCEL
+    /// crossed it, or Timer B ran out): ACK it and hang up at once with a BYE (§15); the
+    /// call never shows as connected. `announce` reports the end (`reason`) as new.
+    pub fn start_late(
+        est: Established,
+        ctx: &mut CallCtx<'_>,
+        cseq: u32,
+        reason: EndReason,
+        announce: bool,
+    ) -> Self {
+        let mut session = Session::new(est, ctx);
+        session.ack_2xx(ctx, cseq);
+        session.send_bye(ctx);
+        session.state = CallState::Ended(reason.clone());
+        if announce {
+            ctx.actions.push(CallAction::Changed(CallState::Ended(reason)));
+        }
         session
     }
 
@@ -262,7 +289,12 @@ impl Session {
         let now = ctx.now;
         if let Some(t) = self.theirs.as_mut() {
             if t.give_up_at <= now {
-                self.terminate(ctx, EndReason::Timeout);
+                if self.bye_after_ack {
+                    // Hung up here; the ACK never came: the BYE goes now, its answer ends it.
+                    self.send_bye(ctx);
+                } else {
+                    self.terminate(ctx, EndReason::Timeout);
+                }
                 return;
             }
             if t.retransmit_at <= now {

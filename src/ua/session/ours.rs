@@ -64,11 +64,18 @@ impl Session {
     }
 
     /// Hangs up: BYE, then `Ended(Local)` when it is answered (or times out).
+    /// While our 2xx to their INVITE is unacknowledged the BYE waits for the ACK (or the
+    /// 64·T1 give-up), and the 2xx keeps going out (§15).
     pub fn hangup(&mut self, ctx: &mut CallCtx<'_>) {
-        if self.live() {
-            self.send_bye(ctx);
-            self.set_state(ctx, CallState::Ending);
+        if !self.live() {
+            return;
         }
+        if self.theirs.is_some() {
+            self.bye_after_ack = true;
+        } else {
+            self.send_bye(ctx);
+        }
+        self.set_state(ctx, CallState::Ending);
     }
 
     /// Ends the call at once for `reason`, with a BYE.
@@ -82,7 +89,8 @@ impl Session {
         self.set_state(ctx, CallState::Ended(reason));
     }
 
-    fn send_bye(&mut self, ctx: &mut CallCtx<'_>) {
+    pub(super) fn send_bye(&mut self, ctx: &mut CallCtx<'_>) {
+        self.bye_after_ack = false;
         let (via, branch) = via(ctx);
         let to = self.next_hop();
         let bye = self.dialog.request(Method::Bye, &via).with(HeaderName::UserAgent, crate::ua::PRODUCT);

@@ -118,6 +118,11 @@ impl Session {
 
     fn on_ack(&mut self, ctx: &mut CallCtx<'_>, ack: &Message<'_>) {
         let Some(theirs) = self.theirs.take() else { return };
+        if self.bye_after_ack {
+            // We hung up while our 2xx was unacknowledged: now the BYE may go.
+            self.send_bye(ctx);
+            return;
+        }
         if let Some(offer) = theirs.our_offer {
             let answer = sdp::parse(ack.body).map_err(|e| format!("the ACK's SDP answer: {e}"));
             if self.media.is_none() {

@@ -103,7 +103,7 @@ fn baresip_calls_sip7940_which_auto_answers_and_records() {
         ])
         .args(["phone", "--bind", "127.0.0.1", "--auto-answer", "--tone", "1000"])
         .args(["--record", rec.to_str().unwrap_or_default()])
-        .stderr(std::process::Stdio::piped())
+        .stderr(std::fs::File::create(dir.path().join("phone.log")).expect("log file"))
         .spawn()
         .expect("start the phone");
     assert!(!kam.wait_for_contacts("12345", Duration::from_secs(10)).is_empty(), "sip7940 registered");
@@ -121,7 +121,8 @@ fn baresip_calls_sip7940_which_auto_answers_and_records() {
     );
     let _ = phone.kill();
     let _ = phone.wait();
-    assert_tone(&recording, 380.0..420.0, "sip7940");
+    let log = std::fs::read_to_string(dir.path().join("phone.log")).unwrap_or_default();
+    assert_tone(&recording, 380.0..420.0, &format!("sip7940 (log:\n{log})"));
     std::thread::sleep(Duration::from_millis(500));
     let dec = far.recordings_dec().last().cloned().expect("baresip's recording");
     assert_tone(&dec, 950.0..1050.0, "baresip");

@@ -225,10 +225,17 @@ fn write_to<W: Write + Seek>(writer: W, samples: &[i16]) -> Result<(), hound::Er
 }
 
 /// Writes 8 kHz mono 16-bit samples to `path` (created or truncated).
+///
+/// The file appears complete or not at all: the samples go to `<path>.part`, which is
+/// renamed to `path` when written.
 pub fn write_wav_8k_mono(path: &Path, samples: &[i16]) -> Result<(), WavError> {
-    let file =
-        std::fs::File::create(path).map_err(|source| WavError::Io { path: path.to_path_buf(), source })?;
-    write_to(std::io::BufWriter::new(file), samples).map_err(|e| WavError::from_hound(path, e))
+    let bytes = wav_bytes_8k_mono(samples)?;
+    let mut part = path.as_os_str().to_owned();
+    part.push(".part");
+    let part = std::path::PathBuf::from(part);
+    let io = |source| WavError::Io { path: path.to_path_buf(), source };
+    std::fs::write(&part, bytes).map_err(io)?;
+    std::fs::rename(&part, path).map_err(io)
 }
 
 /// The bytes of an 8 kHz mono 16-bit WAV file holding `samples`.

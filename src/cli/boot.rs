@@ -42,6 +42,16 @@ pub async fn boot(cli: &Cli, bind: IpAddr, trace: TraceOptions) -> Result<Driver
     }
     let config = from.loaded.config;
     let addr = SocketAddr::new(bind, config.nat.voip_control_port);
+    start_phone(config, from.chosen.mac, addr, trace).await
+}
+
+/// Binds `addr` and sets a phone with `config` up on it. Must run inside a tokio runtime.
+pub async fn start_phone(
+    config: crate::config::PhoneConfig,
+    mac: Option<crate::config::Mac>,
+    addr: SocketAddr,
+    trace: TraceOptions,
+) -> Result<Driver, BootError> {
     let socket =
         tokio::net::UdpSocket::bind(addr).await.map_err(|source| BootError::Bind { addr, source })?;
     let local = socket.local_addr().unwrap_or(addr);
@@ -57,7 +67,7 @@ pub async fn boot(cli: &Cli, bind: IpAddr, trace: TraceOptions) -> Result<Driver
         rand::rng().next_u64()
     };
     let unix_at_epoch = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
-    let setup = Setup { local, seed, mac: from.chosen.mac, my_ip, epoch: Instant::now(), unix_at_epoch };
+    let setup = Setup { local, seed, mac, my_ip, epoch: Instant::now(), unix_at_epoch };
     let phone = Phone::new(config, setup);
     Driver::new(phone, socket, trace).map_err(|source| BootError::Bind { addr, source })
 }

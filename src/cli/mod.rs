@@ -4,7 +4,9 @@
 mod boot;
 mod call;
 mod check;
+mod demo;
 pub mod diagnose;
+mod loopback;
 mod output;
 mod phone;
 mod register;
@@ -53,6 +55,13 @@ pub enum Command {
     /// back, hang up after --duration, report the media figures. Exit 0 when answered and
     /// ended normally.
     Call(call::CallArgs),
+    /// Loopback call test: line 1 calls line 2 (or --to NUMBER) through the registrar, both
+    /// legs send different tones and detect each other's; exit 0 when audio flowed both
+    /// ways within bounds. --calls N runs N calls at once.
+    Loopback(loopback::LoopbackArgs),
+    /// Zero configuration: a built-in demo registrar on 127.0.0.1 and a phone with two
+    /// lines that call each other; prints the `sh reg` table and the quality report.
+    Demo(demo::DemoArgs),
 }
 
 /// `KEY=VALUE`, with the value optionally in double quotes.
@@ -75,6 +84,8 @@ pub fn run() -> ExitCode {
         Command::Phone(args) => phone::run(&cli, args),
         Command::Register(args) => register::run(&cli, args),
         Command::Call(args) => call::run(&cli, args),
+        Command::Loopback(args) => loopback::run(&cli, args),
+        Command::Demo(args) => demo::run(&cli, args),
     }
 }
 

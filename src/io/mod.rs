@@ -5,4 +5,5 @@ pub mod clock;
 pub mod config_dir;
 pub mod driver;
 pub mod media_task;
+pub mod registrar_task;
 pub mod wav;

@@ -73,6 +73,17 @@ impl Phone {
         self.sessions.get(&id).and_then(|(s, _)| s.media())
     }
 
+    /// A call's SIP Call-ID (both legs of a call between two of our lines share it).
+    pub fn sip_call_id(&self, id: CallId) -> Option<&str> {
+        if let Some((s, _)) = self.sessions.get(&id) {
+            return Some(s.call_id());
+        }
+        self.calls
+            .get(&id)
+            .map(|(c, _)| c.call_id())
+            .or_else(|| self.incoming.get(&id).map(|(c, _)| c.call_id.as_str()))
+    }
+
     /// Who holds an answered call, if anyone.
     pub fn call_hold(&self, id: CallId) -> Option<Hold> {
         self.sessions.get(&id).and_then(|(s, _)| s.hold())

@@ -48,6 +48,8 @@ pub struct IncomingCall {
     pub peer: SocketAddr,
     /// Who calls, as the From header says.
     pub caller: String,
+    /// The SIP Call-ID.
+    pub call_id: String,
     local_tag: String,
     offer: Option<SessionDescription>,
 }
@@ -67,12 +69,14 @@ impl IncomingCall {
             .header(HeaderName::From)
             .map(|h| String::from_utf8_lossy(&h.value()).into_owned())
             .unwrap_or_default();
+        let call_id = req.call_id().map(|c| String::from_utf8_lossy(c).into_owned()).unwrap_or_default();
         let call = IncomingCall {
             id,
             state: CallState::Ringing,
             invite: bytes.to_vec(),
             peer,
             caller,
+            call_id,
             local_tag,
             offer,
         };

@@ -166,7 +166,8 @@ pub(super) struct ServerEntry {
 /// How the io edge sets the phone up.
 #[derive(Debug, Clone)]
 pub struct Setup {
-    /// The bound SIP socket's address.
+    /// The bound SIP socket's address. Its port is the one the phone advertises: normally
+    /// `voip_control_port`; another when the io edge bound elsewhere (e.g. port 0).
     pub local: SocketAddr,
     /// Seed of every random choice (tags, branches, cnonce, jitter).
     pub seed: u64,
@@ -210,7 +211,10 @@ pub struct Phone {
 impl Phone {
     /// A phone with one registration agent per provisioned line (and line 1's backup when
     /// `proxy_backup` is set). Nothing is sent until [`register_all`](Self::register_all).
-    pub fn new(config: PhoneConfig, setup: Setup) -> Self {
+    pub fn new(mut config: PhoneConfig, setup: Setup) -> Self {
+        if setup.local.port() != 0 {
+            config.nat.voip_control_port = setup.local.port();
+        }
         let timers = TimerConfig::from(&config.timers);
         let mut rng = StdRng::seed_from_u64(setup.seed);
         let mac = setup.mac.map_or_else(

@@ -266,6 +266,11 @@ impl Session {
         self.dialog.matches(msg)
     }
 
+    /// The SIP Call-ID.
+    pub fn call_id(&self) -> &str {
+        &self.dialog.id.call_id
+    }
+
     /// Our tag (To of the far end's requests).
     pub fn local_tag(&self) -> &str {
         &self.dialog.id.local_tag

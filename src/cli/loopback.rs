@@ -1,0 +1,466 @@
+//! `sip7940 loopback`: the phone calls itself through its registrar — line 1 calls line 2
+//! (or `--to NUMBER`) — both legs send different tones, each detects the other's, and the
+//! report says whether audio flowed both ways within bounds. `--calls N --rate R` runs N
+//! calls at once for load tests.
+//!
+//! ```text
+//!   line 1 ──INVITE──▶ registrar ──INVITE──▶ line 2 (answers at once)
+//!   leg A: sends 1000 Hz, expects 400 Hz        leg B: sends 400 Hz, expects 1000 Hz
+//!   after --duration: A hangs up; both legs' media figures make the report
+//! ```
+
+use super::boot::{BootError, boot, runtime, shutdown_signal, unregister_and_wait};
+use super::{Cli, output};
+use crate::io::driver::{Driver, Stop, TraceOptions};
+use crate::io::media_task::{self, MediaHandle, MediaOptions, MediaReport};
+use crate::media::source::ToneSource;
+use crate::media::tone::Level;
+use crate::ua::call::{CallId, CallState, EndReason};
+use crate::ua::registration::RegState;
+use crate::ua::{Event, Phone};
+use serde::Serialize;
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+/// The caller's tone.
+const TONE_A: f64 = 1000.0;
+/// The callee's tone.
+const TONE_B: f64 = 400.0;
+/// Of the frames a leg should have received, the share that must hold the other's tone.
+const MIN_TONE_SHARE: f64 = 0.8;
+
+/// Options of `loopback`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct LoopbackArgs {
+    /// The number to call (default: line 2's name, so the phone calls itself).
+    #[arg(long, value_name = "NUMBER")]
+    pub to: Option<String>,
+    /// The line that calls.
+    #[arg(long, default_value_t = 1)]
+    pub line: usize,
+    /// How long each call lasts after the answer, in seconds.
+    #[arg(long, value_name = "SECS", default_value_t = 5.0)]
+    pub duration: f64,
+    /// How many calls (at once, started at --rate).
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    pub calls: usize,
+    /// New calls per second when --calls is more than 1.
+    #[arg(long, value_name = "R", default_value_t = 20.0)]
+    pub rate: f64,
+    /// Most packet loss allowed per direction, in percent.
+    #[arg(long, value_name = "PERCENT", default_value_t = 1.0)]
+    pub max_loss: f64,
+    /// Print one JSON document at the end.
+    #[arg(long)]
+    pub json: bool,
+    /// Local address of the SIP and RTP sockets.
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1")]
+    pub bind: IpAddr,
+    /// Print every SIP message.
+    #[arg(long)]
+    pub sip_trace: bool,
+}
+
+/// One direction of one call.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct DirectionReport {
+    /// Packets the sending leg sent.
+    pub sent: u64,
+    /// Packets the receiving leg received.
+    pub received: u64,
+    /// Packets lost (expected − received at the receiver).
+    pub lost: i64,
+    /// Loss in percent of what was sent.
+    pub loss_percent: f64,
+    /// Interarrival jitter at the receiver (RFC 3550), ms.
+    pub jitter_ms: f64,
+    /// Of the frames the receiver should have heard, the share holding the sender's tone.
+    pub tone_share: f64,
+}
+
+/// One call.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct CallReport {
+    /// The call's number in this run (1-based).
+    pub call: usize,
+    /// INVITE to answer, ms.
+    pub setup_ms: Option<f64>,
+    /// Seconds connected.
+    pub connected_s: Option<f64>,
+    /// How the caller's leg ended.
+    pub ended: String,
+    /// Caller to callee.
+    pub a_to_b: Option<DirectionReport>,
+    /// Callee to caller.
+    pub b_to_a: Option<DirectionReport>,
+    /// What is wrong, if anything.
+    pub problems: Vec<String>,
+}
+
+/// A call's two legs while it runs.
+#[derive(Default)]
+struct Pair {
+    index: usize,
+    a: Option<CallId>,
+    b: Option<CallId>,
+    sip_call_id: String,
+    dialed: Option<Instant>,
+    /// When to give up on an unanswered call.
+    give_up_at: Option<Instant>,
+    connected: Option<Instant>,
+    hangup_at: Option<Instant>,
+    ended_a: Option<EndReason>,
+    ended_b: bool,
+    report_a: Option<MediaReport>,
+    report_b: Option<MediaReport>,
+}
+
+pub(super) fn run(cli: &Cli, args: &LoopbackArgs) -> ExitCode {
+    let Ok(rt) = runtime() else {
+        eprintln!("sip7940 loopback: cannot start the runtime");
+        return ExitCode::from(3);
+    };
+    rt.block_on(async {
+        let mut driver = match boot(cli, args.bind, TraceOptions { sip_messages: args.sip_trace }).await {
+            Ok(d) => d,
+            Err(err) => {
+                eprintln!("sip7940 loopback: {err}");
+                return ExitCode::from(if matches!(err, BootError::Files(_)) { 2 } else { 3 });
+            }
+        };
+        let (code, reports) = loopback(&mut driver, args).await;
+        print_reports(args, &reports);
+        unregister_and_wait(&mut driver, Duration::from_secs(2), &mut |_, _| {}).await;
+        code
+    })
+}
+
+/// Registers the lines, runs the calls and returns the exit code and the reports.
+pub async fn loopback(driver: &mut Driver, args: &LoopbackArgs) -> (ExitCode, Vec<CallReport>) {
+    let shutdown = shutdown_signal();
+    tokio::pin!(shutdown);
+    let number = match &args.to {
+        Some(n) => n.clone(),
+        None => match driver.phone.config().lines.get(1).filter(|l| l.is_provisioned()) {
+            Some(l) => l.name.clone(),
+            None => {
+                eprintln!("sip7940 loopback: line 2 is not provisioned; give --to NUMBER");
+                return (ExitCode::from(2), vec![]);
+            }
+        },
+    };
+    driver.phone.register_all(Instant::now());
+    let registered = |p: &Phone| {
+        !p.registration_busy()
+            && p.registrations(Instant::now())
+                .iter()
+                .all(|s| !matches!(s.state, RegState::None | RegState::Registering))
+    };
+    let _ = driver
+        .run_until(Some(Instant::now() + Duration::from_secs(40)), &mut shutdown, &mut |_, _| {}, &mut |p| {
+            registered(p)
+        })
+        .await;
+    let failed: Vec<String> = driver
+        .phone
+        .registrations(Instant::now())
+        .iter()
+        .filter(|s| s.state != RegState::Registered)
+        .map(|s| format!("line {} is {} ", s.binding, s.state))
+        .collect();
+    if !failed.is_empty() {
+        eprintln!("sip7940 loopback: not registered: {}", failed.join(", "));
+        return (ExitCode::from(2), vec![]);
+    }
+
+    let nat = driver.phone.config().nat.clone();
+    let mut pairs: Vec<Pair> = Vec::new();
+    let mut legs: HashMap<CallId, (usize, bool)> = HashMap::new(); // call → (pair, is caller)
+    let mut sockets: HashMap<CallId, std::net::UdpSocket> = HashMap::new();
+    let mut media: HashMap<CallId, MediaHandle> = HashMap::new();
+    let start = Instant::now();
+    let interval = Duration::from_secs_f64(1.0 / args.rate.max(0.001));
+    let mut next_dial = Some(start);
+    loop {
+        let now = Instant::now();
+        // Place the next call when it is due.
+        if let Some(at) = next_dial.filter(|at| *at <= now) {
+            let index = pairs.len() + 1;
+            let give_up_at = Some(now + Duration::from_secs(40));
+            let mut pair = Pair { index, dialed: Some(now), give_up_at, ..Pair::default() };
+            match media_task::bind_rtp(args.bind, nat.start_media_port, nat.end_media_port) {
+                Ok(socket) => {
+                    let port = socket.local_addr().map(|a| a.port()).unwrap_or(nat.start_media_port);
+                    match driver.phone.dial(now, args.line, &number, port) {
+                        Ok(id) => {
+                            pair.a = Some(id);
+                            pair.sip_call_id = driver.phone.sip_call_id(id).unwrap_or_default().to_owned();
+                            legs.insert(id, (pairs.len(), true));
+                            sockets.insert(id, socket);
+                        }
+                        Err(reason) => pair.ended_a = Some(reason),
+                    }
+                }
+                Err(e) => pair.ended_a = Some(EndReason::Setup(e.to_string())),
+            }
+            pairs.push(pair);
+            next_dial = (pairs.len() < args.calls.max(1)).then_some(at + interval);
+        }
+        // Hang up calls whose time is up (or that never got anywhere).
+        for pair in &mut pairs {
+            let due = pair.hangup_at.is_some_and(|t| t <= now) || pair.give_up_at.is_some_and(|t| t <= now);
+            if let (true, Some(a)) = (due && pair.ended_a.is_none(), pair.a) {
+                driver.phone.hangup(now, a);
+                pair.hangup_at = None;
+                pair.give_up_at = None;
+            }
+        }
+        let all_done =
+            next_dial.is_none() && pairs.iter().all(|p| p.ended_a.is_some() && (p.b.is_none() || p.ended_b));
+        if all_done {
+            break;
+        }
+        let deadline =
+            pairs.iter().flat_map(|p| [p.hangup_at, p.give_up_at]).chain([next_dial]).flatten().min();
+        let events = std::cell::RefCell::new(Vec::new());
+        let stop = driver
+            .run_until(
+                deadline,
+                &mut shutdown,
+                &mut |_, e| {
+                    if matches!(e, Event::Call { .. } | Event::CallMedia { .. } | Event::IncomingCall { .. })
+                    {
+                        events.borrow_mut().push(e.clone());
+                    }
+                },
+                &mut |_| !events.borrow().is_empty(),
+            )
+            .await;
+        for event in events.into_inner() {
+            match event {
+                Event::IncomingCall { id, .. } => {
+                    let sip_call_id = driver.phone.sip_call_id(id).unwrap_or_default().to_owned();
+                    let Some(index) = pairs.iter().position(|p| p.sip_call_id == sip_call_id) else {
+                        // Not one of ours: refuse it.
+                        driver.phone.reject(Instant::now(), id, 486);
+                        continue;
+                    };
+                    match media_task::bind_rtp(args.bind, nat.start_media_port, nat.end_media_port) {
+                        Ok(socket) => {
+                            let port = socket.local_addr().map(|a| a.port()).unwrap_or(nat.start_media_port);
+                            legs.insert(id, (index, false));
+                            sockets.insert(id, socket);
+                            if let Some(pair) = pairs.get_mut(index) {
+                                pair.b = Some(id);
+                            }
+                            driver.phone.answer(Instant::now(), id, port);
+                        }
+                        Err(e) => {
+                            eprintln!("sip7940 loopback: {e}");
+                            driver.phone.reject(Instant::now(), id, 480);
+                        }
+                    }
+                }
+                Event::CallMedia { id, media: m } => {
+                    if let Some(handle) = media.get(&id) {
+                        handle.update(m);
+                        continue;
+                    }
+                    let Some((index, caller)) = legs.get(&id).copied() else { continue };
+                    let (send, expect) = if caller { (TONE_A, TONE_B) } else { (TONE_B, TONE_A) };
+                    let Ok(source) = ToneSource::new(send, Level::Dbm0(-10.0)) else { continue };
+                    if let Some(socket) = sockets.remove(&id) {
+                        let options = MediaOptions {
+                            record: false,
+                            expect_tone: Some(expect),
+                            seed: id.0 ^ index as u64,
+                        };
+                        if let Ok(handle) = media_task::spawn(socket, m, Box::new(source), options) {
+                            media.insert(id, handle);
+                        }
+                    }
+                }
+                Event::Call { id, state } => {
+                    let Some((index, caller)) = legs.get(&id).copied() else { continue };
+                    let Some(pair) = pairs.get_mut(index) else { continue };
+                    match state {
+                        CallState::Connected if caller && pair.connected.is_none() => {
+                            let now = Instant::now();
+                            pair.connected = Some(now);
+                            pair.give_up_at = None;
+                            pair.hangup_at = Some(now + Duration::from_secs_f64(args.duration.max(0.0)));
+                        }
+                        CallState::Ended(reason) => {
+                            sockets.remove(&id);
+                            let report = match media.remove(&id) {
+                                Some(h) => Some(h.finish().await),
+                                None => None,
+                            };
+                            if caller {
+                                pair.ended_a = Some(reason);
+                                pair.report_a = report;
+                                pair.hangup_at = None;
+                                pair.give_up_at = None;
+                            } else {
+                                pair.ended_b = true;
+                                pair.report_b = report;
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+                _ => {}
+            }
+        }
+        match stop {
+            Ok(Stop::Shutdown) => {
+                for pair in &pairs {
+                    if let (Some(a), None) = (pair.a, &pair.ended_a) {
+                        driver.phone.hangup(Instant::now(), a);
+                    }
+                }
+                next_dial = None;
+                for pair in &mut pairs {
+                    pair.hangup_at = None;
+                    if pair.ended_a.is_none() && pair.a.is_none() {
+                        pair.ended_a = Some(EndReason::Local);
+                    }
+                }
+            }
+            Err(e) => {
+                eprintln!("sip7940 loopback: socket error: {e}");
+                return (ExitCode::from(3), vec![]);
+            }
+            _ => {}
+        }
+    }
+    let ours = args.to.is_none();
+    let reports: Vec<CallReport> = pairs.iter().map(|p| report(p, args, ours)).collect();
+    let ok = !reports.is_empty() && reports.iter().all(|r| r.problems.is_empty());
+    (ExitCode::from(if ok { 0 } else { 1 }), reports)
+}
+
+fn direction(from: &MediaReport, to: &MediaReport, connected_s: f64) -> DirectionReport {
+    let sent = from.packets_sent;
+    let expected_frames = (connected_s * 50.0).max(1.0);
+    DirectionReport {
+        sent,
+        received: to.packets_received,
+        lost: to.lost.max(0),
+        loss_percent: if sent == 0 { 100.0 } else { 100.0 * to.lost.max(0) as f64 / sent as f64 },
+        jitter_ms: to.jitter_ms,
+        tone_share: (to.tone_frames as f64 / expected_frames).min(1.0),
+    }
+}
+
+fn report(pair: &Pair, args: &LoopbackArgs, ours: bool) -> CallReport {
+    let connected_s = match (pair.connected, &pair.ended_a) {
+        (Some(_), _) => Some(args.duration),
+        _ => None,
+    };
+    let mut problems = Vec::new();
+    match &pair.ended_a {
+        Some(EndReason::Local) if pair.connected.is_some() => {}
+        Some(reason) if pair.connected.is_none() => problems.push(format!("not answered: {reason}")),
+        Some(reason) => problems.push(format!("ended early: {reason}")),
+        None => problems.push("did not end".into()),
+    }
+    let (a_to_b, b_to_a) = match (&pair.report_a, &pair.report_b, connected_s) {
+        (Some(a), Some(b), Some(secs)) => (Some(direction(a, b, secs)), Some(direction(b, a, secs))),
+        (Some(a), None, Some(secs)) if !ours => {
+            let heard = DirectionReport {
+                sent: 0,
+                received: a.packets_received,
+                lost: a.lost.max(0),
+                loss_percent: 0.0,
+                jitter_ms: a.jitter_ms,
+                tone_share: (a.frames_received as f64 / (secs * 50.0)).min(1.0),
+            };
+            (None, Some(heard))
+        }
+        _ => (None, None),
+    };
+    if pair.connected.is_some() {
+        for (name, d) in [("caller → callee", &a_to_b), ("callee → caller", &b_to_a)] {
+            match d {
+                None if ours || name == "callee → caller" => {
+                    problems.push(format!("{name}: no media figures"))
+                }
+                None => {}
+                Some(d) if d.tone_share < MIN_TONE_SHARE => problems.push(format!(
+                    "{name}: the tone was heard in {:.0} % of the frames (at least {:.0} % needed)",
+                    d.tone_share * 100.0,
+                    MIN_TONE_SHARE * 100.0
+                )),
+                Some(d) if d.loss_percent > args.max_loss => problems
+                    .push(format!("{name}: {:.1} % lost (at most {} %)", d.loss_percent, args.max_loss)),
+                Some(_) => {}
+            }
+        }
+    }
+    CallReport {
+        call: pair.index,
+        setup_ms: match (pair.dialed, pair.connected) {
+            (Some(d), Some(c)) => Some(c.saturating_duration_since(d).as_secs_f64() * 1000.0),
+            _ => None,
+        },
+        connected_s,
+        ended: pair.ended_a.as_ref().map_or_else(|| "not ended".to_owned(), ToString::to_string),
+        a_to_b,
+        b_to_a,
+        problems,
+    }
+}
+
+/// Prints the reports: a table per call (or a summary for many), or JSON.
+pub fn print_reports(args: &LoopbackArgs, reports: &[CallReport]) {
+    if args.json {
+        let ok = !reports.is_empty() && reports.iter().all(|r| r.problems.is_empty());
+        let doc = serde_json::json!({ "ok": ok, "calls": reports });
+        let _ = output::print(&format!("{doc:#}\n"));
+        return;
+    }
+    let mut text = String::new();
+    for r in reports.iter().take(if reports.len() > 10 { 0 } else { reports.len() }) {
+        text.push_str(&format!(
+            "call {}: setup {}, {}\n",
+            r.call,
+            r.setup_ms.map_or_else(|| "—".to_owned(), |ms| format!("{ms:.1} ms")),
+            r.ended
+        ));
+        for (name, d) in [("  caller → callee", &r.a_to_b), ("  callee → caller", &r.b_to_a)] {
+            if let Some(d) = d {
+                text.push_str(&format!(
+                    "{name}: sent {}, received {}, lost {} ({:.1} %), jitter {:.2} ms, tone in {:.0} % of frames\n",
+                    d.sent,
+                    d.received,
+                    d.lost,
+                    d.loss_percent,
+                    d.jitter_ms,
+                    d.tone_share * 100.0
+                ));
+            }
+        }
+        for p in &r.problems {
+            text.push_str(&format!("  problem: {p}\n"));
+        }
+    }
+    let failed = reports.iter().filter(|r| !r.problems.is_empty()).count();
+    let setups: Vec<f64> = reports.iter().filter_map(|r| r.setup_ms).collect();
+    let mean_setup = if setups.is_empty() { 0.0 } else { setups.iter().sum::<f64>() / setups.len() as f64 };
+    text.push_str(&format!(
+        "{} call(s), {} passed, {} failed; mean setup {:.1} ms\n",
+        reports.len(),
+        reports.len() - failed,
+        failed,
+        mean_setup
+    ));
+    if failed > 0 && reports.len() > 10 {
+        for r in reports.iter().filter(|r| !r.problems.is_empty()).take(5) {
+            text.push_str(&format!("call {}: {}\n", r.call, r.problems.join("; ")));
+        }
+    }
+    let _ = output::print(&text);
+}

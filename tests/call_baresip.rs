@@ -4,33 +4,11 @@
 #[path = "support/peers.rs"]
 mod peers;
 
-use peers::{Baresip, BaresipOpts, KamOpts, Kamailio, free_udp_ports, make_tone, read_wav_s16, tone_hz};
-use std::process::Command;
+use peers::{Baresip, BaresipOpts, KamOpts, Kamailio, assert_tone, make_tone, sip7940_loopback};
 use std::time::Duration;
 
-/// Asserts that the WAV at `path` holds at least a second of a tone within `hz` (by zero
-/// crossings); `who` names it in failures.
-fn assert_tone(path: &std::path::Path, hz: std::ops::Range<f64>, who: &str) {
-    let (rate, samples) =
-        read_wav_s16(path).unwrap_or_else(|| panic!("{who}: no recording at {}", path.display()));
-    assert!(samples.len() > 8000, "{who}: at least a second of audio, got {} samples", samples.len());
-    let heard = tone_hz(rate, &samples);
-    assert!(hz.contains(&heard), "{who} heard {heard} Hz");
-}
-
 fn call(kam: &Kamailio, number: &str, extra: &[&str]) -> (i32, String) {
-    let port = free_udp_ports(1)[0];
-    let media = peers::free_port_block(20);
-    let out = Command::new(env!("CARGO_BIN_EXE_sip7940"))
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .args(["--config-dir", "profiles/loopback", "--set", &format!("proxy1_port={}", kam.port)])
-        .args(["--set", &format!("voip_control_port={port}"), "--set", "line2_name=\"\""])
-        .args([
-            "--set",
-            &format!("start_media_port={media}"),
-            "--set",
-            &format!("end_media_port={}", media + 19),
-        ])
+    let out = sip7940_loopback(kam.port)
         .args(["call", number, "--bind", "127.0.0.1"])
         .args(extra)
         .output()
@@ -89,18 +67,7 @@ fn baresip_calls_sip7940_which_auto_answers_and_records() {
     let (wav, _) = make_tone(dir.path(), 400, 10);
     let rec = dir.path().join("rec");
     std::fs::create_dir_all(&rec).expect("mkdir");
-    let port = free_udp_ports(1)[0];
-    let media = peers::free_port_block(20);
-    let mut phone = Command::new(env!("CARGO_BIN_EXE_sip7940"))
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .args(["--config-dir", "profiles/loopback", "--set", &format!("proxy1_port={}", kam.port)])
-        .args(["--set", &format!("voip_control_port={port}"), "--set", "line2_name=\"\""])
-        .args([
-            "--set",
-            &format!("start_media_port={media}"),
-            "--set",
-            &format!("end_media_port={}", media + 19),
-        ])
+    let mut phone = sip7940_loopback(kam.port)
         .args(["phone", "--bind", "127.0.0.1", "--auto-answer", "--tone", "1000"])
         .args(["--record", rec.to_str().unwrap_or_default()])
         .stderr(std::fs::File::create(dir.path().join("phone.log")).expect("log file"))

@@ -255,6 +255,38 @@ pub fn tone_hz(rate: u32, samples: &[i16]) -> f64 {
     crossings as f64 / 2.0 / (samples.len() as f64 / f64::from(rate))
 }
 
+/// Asserts that the WAV at `path` holds at least a second of a tone within `hz` (by zero
+/// crossings); `who` names it in failures.
+pub fn assert_tone(path: &std::path::Path, hz: std::ops::Range<f64>, who: &str) {
+    let (rate, samples) =
+        read_wav_s16(path).unwrap_or_else(|| panic!("{who}: no recording at {}", path.display()));
+    assert!(samples.len() > 8000, "{who}: at least a second of audio, got {} samples", samples.len());
+    let heard = tone_hz(rate, &samples);
+    assert!(hz.contains(&heard), "{who} heard {heard} Hz");
+}
+
+// ------------------------------------------------------------------ sip7940 itself
+
+/// `sip7940 --config-dir profiles/loopback` with line 1 (12345) only, registering at
+/// 127.0.0.1:`proxy_port`, on a free SIP port and a free block of 20 RTP ports, run from
+/// the repository root. Add the subcommand and its arguments.
+pub fn sip7940_loopback(proxy_port: u16) -> Command {
+    let sip = free_udp_ports(1)[0];
+    let media = free_port_block(20);
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_sip7940"));
+    cmd.current_dir(env!("CARGO_MANIFEST_DIR")).args(["--config-dir", "profiles/loopback"]);
+    for set in [
+        format!("proxy1_port={proxy_port}"),
+        format!("voip_control_port={sip}"),
+        "line2_name=\"\"".to_owned(),
+        format!("start_media_port={media}"),
+        format!("end_media_port={}", media + 19),
+    ] {
+        cmd.args(["--set", &set]);
+    }
+    cmd
+}
+
 // ----------------------------------------------------------------------- Kamailio
 
 /// How to configure a [`Kamailio`] (the `KAM_*` settings of `start-registrar.sh`).

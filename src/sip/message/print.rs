@@ -289,8 +289,10 @@ impl Message<'_> {
 
 /// Builds a response to `req` (RFC 3261 §8.2.6): copies every Via (in order), From, To,
 /// Call-ID and CSeq (and Timestamp for 100), adding `;tag=to_tag` to To if given and To has
-/// no tag. Values are copied as received (unfolded). Fails if `req` is not a request or
-/// lacks one of those headers.
+/// no tag. A 101–299 to an INVITE also gets every Record-Route, in order (§12.1.1: the
+/// caller builds its route set from them, or its ACK and BYE bypass the proxies). Values
+/// are copied as received (unfolded). Fails if `req` is not a request or lacks one of
+/// those headers.
 pub fn response_to(req: &Message<'_>, code: u16, to_tag: Option<&[u8]>) -> Result<Response, ParseError> {
     if !req.is_request() {
         return Err(ParseError::new(ErrorKind::BadStartLine, 1, 1));
@@ -314,6 +316,11 @@ pub fn response_to(req: &Message<'_>, code: u16, to_tag: Option<&[u8]>) -> Resul
             value.extend_from_slice(tag);
         }
         resp.headers.push(name, value);
+    }
+    if (101..300).contains(&code) && req.method() == Some(Method::Invite) {
+        for h in req.headers_named(HeaderName::RecordRoute) {
+            resp.headers.push(HeaderName::RecordRoute, h.value().into_owned());
+        }
     }
     if code == 100
         && let Some(ts) = req.header(HeaderName::Timestamp)
@@ -387,6 +394,32 @@ mod tests {
         let m3 = msg(b"OPTIONS sip:a SIP/2.0\r\nVia: SIP/2.0/UDP a\r\n\r\n");
         assert_eq!(response_to(&m3, 200, None).unwrap_err().kind, ErrorKind::MissingHeader(HeaderName::From));
         assert!(has_tag(b"\"x <sip:a@b>;TAG=1"));
+    }
+
+    #[test]
+    fn dialog_creating_responses_to_an_invite_copy_record_route_in_order() {
+        let head = b"INVITE sip:bob@b SIP/2.0\r\nVia: SIP/2.0/UDP p2;branch=z9hG4bK2\r\n\
+            Record-Route: <sip:p2;lr>\r\nRecord-Route: <sip:p1;lr>, <sip:p0;lr>\r\n\
+            From: <sip:a@b>;tag=1\r\nTo: <sip:c@d>\r\nCall-ID: cid\r\nCSeq: 1 INVITE\r\nl: 0\r\n\r\n";
+        let m = msg(head);
+        let rr = |code| {
+            let r = response_to(&m, code, Some(b"t")).unwrap();
+            r.headers
+                .0
+                .iter()
+                .filter(|h| h.name.is(HeaderName::RecordRoute))
+                .map(|h| h.value.clone())
+                .collect::<Vec<_>>()
+        };
+        let want: Vec<Vec<u8>> = vec![b"<sip:p2;lr>".to_vec(), b"<sip:p1;lr>, <sip:p0;lr>".to_vec()];
+        assert_eq!(rr(180), want);
+        assert_eq!(rr(200), want);
+        assert!(rr(100).is_empty() && rr(486).is_empty(), "only 101-299 carry the route set");
+        let options = msg(b"OPTIONS sip:bob@b SIP/2.0\r\nVia: SIP/2.0/UDP p;branch=z9hG4bK3\r\n\
+            Record-Route: <sip:p;lr>\r\nFrom: <sip:a@b>;tag=1\r\nTo: <sip:c@d>\r\nCall-ID: c\r\n\
+            CSeq: 1 OPTIONS\r\nl: 0\r\n\r\n");
+        let r = response_to(&options, 200, Some(b"t")).unwrap();
+        assert_eq!(r.headers.get(HeaderName::RecordRoute), None, "no dialog, no route set");
     }
 
     #[test]

@@ -128,20 +128,9 @@ fn baresip_holds_and_resumes_sip7940() {
     let kam = Kamailio::start(KamOpts::default());
     let dir = tempfile::tempdir().expect("tempdir");
     let (wav, _) = make_tone(dir.path(), 400, 12);
-    let port = free_udp_ports(1)[0];
-    let media = peers::free_port_block(20);
     let log_path = dir.path().join("phone.log");
     let log = std::fs::File::create(&log_path).expect("log file");
-    let mut phone = Command::new(env!("CARGO_BIN_EXE_sip7940"))
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .args(["--config-dir", "profiles/loopback", "--set", &format!("proxy1_port={}", kam.port)])
-        .args(["--set", &format!("voip_control_port={port}"), "--set", "line2_name=\"\""])
-        .args([
-            "--set",
-            &format!("start_media_port={media}"),
-            "--set",
-            &format!("end_media_port={}", media + 19),
-        ])
+    let mut phone = sip7940_loopback(kam.port)
         .args(["phone", "--bind", "127.0.0.1", "--auto-answer", "--tone", "1000"])
         .stderr(log)
         .spawn()
@@ -175,22 +164,12 @@ fn baresip_holds_and_resumes_sip7940() {
 #[test]
 fn sip7940_calls_sip7940_which_hangs_up_after_its_duration() {
     let kam = Kamailio::start(KamOpts::default());
-    let port = free_udp_ports(1)[0];
-    let media = peers::free_port_block(20);
     let dir = tempfile::tempdir().expect("tempdir");
     let log_path = dir.path().join("callee.log");
     let log = std::fs::File::create(&log_path).expect("log file");
     // The callee: line 2 of the profile only, answering and hanging up 1 s later.
-    let mut callee = Command::new(env!("CARGO_BIN_EXE_sip7940"))
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .args(["--config-dir", "profiles/loopback", "--set", &format!("proxy1_port={}", kam.port)])
-        .args(["--set", &format!("voip_control_port={port}"), "--set", "line1_name=\"\""])
-        .args([
-            "--set",
-            &format!("start_media_port={media}"),
-            "--set",
-            &format!("end_media_port={}", media + 19),
-        ])
+    let mut callee = sip7940_loopback(kam.port)
+        .args(["--set", "line2_name=23456", "--set", "line1_name=\"\""])
         .args(["phone", "--bind", "127.0.0.1", "--auto-answer", "--duration", "1", "--tone", "400"])
         .stderr(log)
         .spawn()

@@ -105,6 +105,18 @@ fn a_calls_b_b_answers_a_hangs_up() {
 }
 
 #[test]
+fn ended_calls_are_forgotten_after_64_t1() {
+    let mut w = World::two_phones(2);
+    let calls = connected(&mut w);
+    hang_up(&mut w, 0, calls);
+    assert!(w.phone_ref(0).call_state(calls.0).is_some(), "still known just after the end");
+    w.run_for(T1 * 64);
+    assert_eq!(w.phone_ref(0).call_state(calls.0), None, "forgotten");
+    assert_eq!(w.phone_ref(1).call_state(calls.1), None, "forgotten");
+    assert_eq!(w.phone_ref(0).sip_call_id(calls.0), None);
+}
+
+#[test]
 fn b_hangs_up() {
     let mut w = World::two_phones(2);
     let (a, b) = connected(&mut w);

@@ -60,7 +60,7 @@ impl Phone {
         self.with_session(now, id, |s, ctx| s.resume(ctx))
     }
 
-    /// A call's state, if the phone knows it.
+    /// A call's state, if the phone knows it (calls are forgotten 64·T1 after they end).
     pub fn call_state(&self, id: CallId) -> Option<&CallState> {
         if let Some((s, _)) = self.sessions.get(&id) {
             return Some(s.state());
@@ -168,6 +168,9 @@ impl Phone {
                     self.outputs.push_back(Output::Transmit(Transmit { to, bytes: Arc::from(bytes) }));
                 }
                 CallAction::Changed(state) => {
+                    if matches!(state, CallState::Ended(_)) {
+                        self.forget.push_back((now + self.timers.timeout(), id));
+                    }
                     self.outputs.push_back(Output::Event(Event::Call { id, state }));
                 }
                 CallAction::Media(media) => {
@@ -257,8 +260,17 @@ impl Phone {
         }
     }
 
-    /// Fires due call timers.
+    /// Fires due call timers, and forgets calls that ended 64·T1 ago.
     pub(super) fn call_timers(&mut self, now: Instant) {
+        while let Some((_, id)) = self.forget.front().copied().filter(|(t, _)| *t <= now) {
+            self.forget.pop_front();
+            // A call may end, linger and be forgotten only once it is over everywhere.
+            if self.call_state(id).is_some_and(|s| matches!(s, CallState::Ended(_))) {
+                self.calls.remove(&id);
+                self.incoming.remove(&id);
+                self.sessions.remove(&id);
+            }
+        }
         let due: Vec<CallId> = self
             .calls
             .iter()

@@ -203,6 +203,9 @@ pub struct Phone {
     /// Answered calls (either way), with the address they advertise.
     pub(super) sessions: BTreeMap<CallId, (super::session::Session, SocketAddr)>,
     pub(super) next_call: u64,
+    /// Ended calls, and when to forget them (64·T1 after the end: late retransmissions
+    /// still find their call until then).
+    pub(super) forget: VecDeque<(Instant, CallId)>,
     pub(super) resolving: HashMap<u64, ResolveFor>,
     pub(super) next_token: u64,
     pub(super) outputs: VecDeque<Output>,
@@ -243,6 +246,7 @@ impl Phone {
             incoming: BTreeMap::new(),
             sessions: BTreeMap::new(),
             next_call: 0,
+            forget: VecDeque::new(),
             resolving: HashMap::new(),
             next_token: 0,
             outputs: VecDeque::new(),
@@ -393,7 +397,8 @@ impl Phone {
         let servers = self.servers.values().filter_map(|e| e.tx.poll_timeout());
         let clients = self.clients.values().filter_map(|e| e.tx.poll_timeout());
         let agents = self.agents.iter().filter_map(Agent::poll_timeout);
-        servers.chain(clients).chain(agents).chain(self.calls_poll_timeout()).min()
+        let forget = self.forget.front().map(|(t, _)| *t);
+        servers.chain(clients).chain(agents).chain(self.calls_poll_timeout()).chain(forget).min()
     }
 
     /// The address to advertise (Via, Contact, SDP) towards `peer`, by the NAT rules: the

@@ -167,8 +167,7 @@ impl Phone {
     }
 
     /// Sends a response in the request's server transaction (creating it if needed), with
-    /// our To tag, the request's Record-Route (on 101–299) and an optional body; returns the
-    /// bytes sent.
+    /// our To tag and an optional body; returns the bytes sent.
     #[allow(clippy::too_many_arguments)]
     pub(super) fn respond_tagged(
         &mut self,
@@ -181,14 +180,8 @@ impl Phone {
         tag: &str,
         body: Option<Vec<u8>>,
     ) -> Option<Vec<u8>> {
+        // `response_to` copies an INVITE's Record-Route into 101–299 (§12.1.1).
         let mut resp = self.build_tagged(from, req, code, headers, Some(tag))?;
-        // §12.1.1: a response that makes a dialog (1xx with our tag, 2xx) carries the
-        // request's Record-Route, so that the caller's route set has the proxies in it.
-        if (101..300).contains(&code) {
-            for rr in req.headers_named(HeaderName::RecordRoute) {
-                resp.headers.push(HeaderName::RecordRoute, rr.value().into_owned());
-            }
-        }
         if let Some(body) = body {
             resp = resp.with_body(body);
         }

@@ -417,9 +417,10 @@ impl World {
             .collect()
     }
 
-    /// The state of call `id` on phone `i` now.
+    /// The state of call `id` on phone `i` now (its last one when the phone has forgotten
+    /// it, 64·T1 after its end).
     pub fn state(&self, i: usize, id: CallId) -> Option<CallState> {
-        self.phone_ref(i).call_state(id).cloned()
+        self.phone_ref(i).call_state(id).cloned().or_else(|| self.states(i, id).last().cloned())
     }
 
     /// When call `id` of phone `i` first reached `state` (since the start).

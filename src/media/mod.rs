@@ -8,13 +8,29 @@
 //! * [`tone`]: phase-continuous single/dual sine generators (DTMF, call-progress tones);
 //!   [`cadence`]: their sample-count-driven on/off patterns.
 //! * [`goertzel`]: single-frequency power measurement; [`dtmf`]: a DTMF detector on it.
+//! * DTMF on the wire: [`dtmf_plan`] picks in-band tones or RFC 4733 events from the 7940's
+//!   `dtmf_*` settings and SDP; [`dtmf_sender`] plays digits frame by frame as either;
+//!   [`telephone_event`] is the 4-octet event payload; [`dtmf_receiver`] turns received
+//!   events, and [`dtmf_inband`] decoded audio, back into digits.
 //! * [`rtp`] / [`rtp_receiver`]: RTP sending and receiving (sequence, timestamps, loss,
 //!   reordering, RFC 3550 jitter); [`stats`]: per-call figures.
 //! * [`pacer`]: 20 ms frames on an absolute schedule; [`source`] / [`sink`]: where frames
 //!   come from and go to (tone, samples, silence; collect, null).
+//!
+//! DTMF, both ways:
+//!
+//! ```text
+//!  digits ─▶ DtmfSender ─(tone in the frame | event packet)─▶ RtpSender ─▶ network
+//!  network ─▶ RtpReceiver ─┬─ event PT ─▶ TelephoneEventReceiver ─┐
+//!                          └─ audio ─▶ G.711 ─▶ InbandDigits ──────┴─▶ DigitEvent
+//! ```
 
 pub mod cadence;
 pub mod dtmf;
+pub mod dtmf_inband;
+pub mod dtmf_plan;
+pub mod dtmf_receiver;
+pub mod dtmf_sender;
 pub mod g711;
 pub mod goertzel;
 pub mod pacer;
@@ -23,4 +39,5 @@ pub mod rtp_receiver;
 pub mod sink;
 pub mod source;
 pub mod stats;
+pub mod telephone_event;
 pub mod tone;

@@ -187,3 +187,48 @@ fn sip7940_calls_sip7940_which_hangs_up_after_its_duration() {
     assert!(received >= 35, "about 50 packets of the callee's tone: {doc}");
     assert!(doc["setup_ms"].as_f64().is_some_and(|ms| ms > 0.0), "{doc}");
 }
+
+#[test]
+fn cancel_while_baresip_rings() {
+    let kam = Kamailio::start(KamOpts::default());
+    let proxy = format!("sip:127.0.0.1:{}", kam.port);
+    let far =
+        Baresip::start(BaresipOpts::new("23456", "secret23456", &proxy).answer(peers::AnswerMode::Manual));
+    assert!(!kam.wait_for_contacts("23456", Duration::from_secs(10)).is_empty(), "baresip registered");
+    // Nobody answers: timer_invite_expires (2 s here) gives up with a CANCEL.
+    let (code, text) = call(&kam, "23456", &["--set", "timer_invite_expires=2", "--json"]);
+    assert_eq!(code, 1, "{text}");
+    let doc: serde_json::Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}: {text}"));
+    assert_eq!(doc["end"]["by"], "cancelled", "{doc}");
+    assert_eq!(doc["ringing"], true, "baresip rang first: {doc}");
+    let log = kam.log();
+    assert!(log.contains("CANCEL sip:23456@"), "the CANCEL went through the proxy");
+    assert!(log.contains("487 Request Terminated"), "baresip answered the INVITE 487");
+    let _ = far.events_seen();
+}
+
+#[test]
+fn busy_when_baresip_refuses() {
+    let kam = Kamailio::start(KamOpts::default());
+    let proxy = format!("sip:127.0.0.1:{}", kam.port);
+    let far =
+        Baresip::start(BaresipOpts::new("23456", "secret23456", &proxy).answer(peers::AnswerMode::Manual));
+    assert!(!kam.wait_for_contacts("23456", Duration::from_secs(10)).is_empty(), "baresip registered");
+    let caller = std::thread::spawn({
+        let port = kam.port;
+        move || {
+            let out = sip7940_loopback(port)
+                .args(["call", "23456", "--bind", "127.0.0.1", "--duration", "1"])
+                .output()
+                .expect("run sip7940 call");
+            let text =
+                String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+            (out.status.code().unwrap_or(-1), text)
+        }
+    });
+    far.wait_event("CALL_INCOMING", Duration::from_secs(10));
+    far.cmd("/hangup");
+    let (code, text) = caller.join().expect("the caller");
+    assert_eq!(code, 1, "{text}");
+    assert!(text.contains("Ringing") && text.contains("Ended: 486 "), "{text}");
+}

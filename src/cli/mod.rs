@@ -76,9 +76,43 @@ fn parse_set(arg: &str) -> Result<(String, String), String> {
     Ok((key.to_owned(), value.to_owned()))
 }
 
+impl Cli {
+    /// Parses the arguments. `--set` counts wherever it is given, before and after the
+    /// subcommand (clap keeps only the subcommand's occurrences of a global argument).
+    pub fn parse_args<I, T>(args: I) -> Result<Cli, clap::Error>
+    where
+        I: IntoIterator<Item = T>,
+        T: Into<std::ffi::OsString> + Clone,
+    {
+        let args: Vec<std::ffi::OsString> = args.into_iter().map(Into::into).collect();
+        let mut cli = Cli::try_parse_from(&args)?;
+        let mut sets = Vec::new();
+        let mut words = args.iter().skip(1).map(|a| a.to_string_lossy());
+        while let Some(word) = words.next() {
+            if word == "--" {
+                break;
+            }
+            let value = match word.strip_prefix("--set=") {
+                Some(v) => Some(v.to_owned()),
+                None if word == "--set" => words.next().map(|v| v.into_owned()),
+                None => None,
+            };
+            // Clap has checked every value already.
+            if let Some(pair) = value.and_then(|v| parse_set(&v).ok()) {
+                sets.push(pair);
+            }
+        }
+        cli.set = sets;
+        Ok(cli)
+    }
+}
+
 /// Runs the command line; the process exits with the returned code.
 pub fn run() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::parse_args(std::env::args_os()) {
+        Ok(cli) => cli,
+        Err(e) => e.exit(),
+    };
     match &cli.command {
         Command::Check(args) => check::run(&cli, args),
         Command::Phone(args) => phone::run(&cli, args),
@@ -106,5 +140,14 @@ mod tests {
     fn clap_is_consistent() {
         use clap::CommandFactory;
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn set_before_and_after_the_subcommand_both_count() {
+        let cli =
+            Cli::parse_args(["sip7940", "--set", "a=1", "check", "--set=b=2", "--set", "c=\"x y\""]).unwrap();
+        let pairs = [("a", "1"), ("b", "2"), ("c", "x y")].map(|(k, v)| (k.to_owned(), v.to_owned()));
+        assert_eq!(cli.set, pairs.to_vec());
+        assert!(Cli::parse_args(["sip7940", "check", "--set", "novalue"]).is_err());
     }
 }

@@ -10,14 +10,20 @@
 //! * [`goertzel`]: single-frequency power measurement; [`dtmf`]: a DTMF detector on it.
 //! * [`rtp`] / [`rtp_receiver`]: RTP sending and receiving (sequence, timestamps, loss,
 //!   reordering, RFC 3550 jitter); [`stats`]: per-call figures.
+//! * [`rtcp`]: RTCP reports, CNAME and BYE, the report interval, far-end loss/jitter/RTT;
+//!   [`call_stats`]: the 7940's `RTP-RxStat` / `RTP-TxStat` header values;
+//!   [`quality`]: an ITU-T G.107 E-model estimate (R, MOS) from loss and delay.
 //! * [`pacer`]: 20 ms frames on an absolute schedule; [`source`] / [`sink`]: where frames
 //!   come from and go to (tone, samples, silence; collect, null).
 
 pub mod cadence;
+pub mod call_stats;
 pub mod dtmf;
 pub mod g711;
 pub mod goertzel;
 pub mod pacer;
+pub mod quality;
+pub mod rtcp;
 pub mod rtp;
 pub mod rtp_receiver;
 pub mod sink;

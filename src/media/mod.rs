@@ -14,6 +14,9 @@
 //!   events, and [`dtmf_inband`] decoded audio, back into digits.
 //! * [`rtp`] / [`rtp_receiver`]: RTP sending and receiving (sequence, timestamps, loss,
 //!   reordering, RFC 3550 jitter); [`stats`]: per-call figures.
+//! * [`rtcp`]: RTCP reports, CNAME and BYE, the report interval, far-end loss/jitter/RTT;
+//!   [`call_stats`]: the 7940's `RTP-RxStat` / `RTP-TxStat` header values;
+//!   [`quality`]: an ITU-T G.107 E-model estimate (R, MOS) from loss and delay.
 //! * [`pacer`]: 20 ms frames on an absolute schedule; [`source`] / [`sink`]: where frames
 //!   come from and go to (tone, samples, silence; collect, null).
 //!
@@ -26,6 +29,7 @@
 //! ```
 
 pub mod cadence;
+pub mod call_stats;
 pub mod dtmf;
 pub mod dtmf_inband;
 pub mod dtmf_plan;
@@ -34,6 +38,8 @@ pub mod dtmf_sender;
 pub mod g711;
 pub mod goertzel;
 pub mod pacer;
+pub mod quality;
+pub mod rtcp;
 pub mod rtp;
 pub mod rtp_receiver;
 pub mod sink;

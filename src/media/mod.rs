@@ -10,6 +10,9 @@
 //! * [`goertzel`]: single-frequency power measurement; [`dtmf`]: a DTMF detector on it.
 //! * [`rtp`] / [`rtp_receiver`]: RTP sending and receiving (sequence, timestamps, loss,
 //!   reordering, RFC 3550 jitter); [`stats`]: per-call figures.
+//! * [`jitter`]: the adaptive playout buffer for received audio, built from [`jitter_source`]
+//!   (which packets belong to the stream), [`playout_delay`] (how much delay to add, and when
+//!   to insert or drop a frame) and [`plc`] (decoders and G.711 packet-loss concealment).
 //! * [`pacer`]: 20 ms frames on an absolute schedule; [`source`] / [`sink`]: where frames
 //!   come from and go to (tone, samples, silence; collect, null).
 
@@ -17,7 +20,11 @@ pub mod cadence;
 pub mod dtmf;
 pub mod g711;
 pub mod goertzel;
+pub mod jitter;
+pub mod jitter_source;
 pub mod pacer;
+pub mod playout_delay;
+pub mod plc;
 pub mod rtp;
 pub mod rtp_receiver;
 pub mod sink;

@@ -17,6 +17,10 @@
 //! * [`rtcp`]: RTCP reports, CNAME and BYE, the report interval, far-end loss/jitter/RTT;
 //!   [`call_stats`]: the 7940's `RTP-RxStat` / `RTP-TxStat` header values;
 //!   [`quality`]: an ITU-T G.107 E-model estimate (R, MOS) from loss and delay.
+//! * [`jitter`]: the adaptive playout buffer for received audio, built from [`jitter_source`]
+//!   (which packets belong to the stream), [`playout_delay`] (how much delay to add, and when
+//!   to insert or drop a frame) and [`plc`] (decoders and G.711 packet-loss concealment).
+//! * [`engine`]: one call's media put together (sans-IO): send, receive, DTMF, RTCP, report.
 //! * [`pacer`]: 20 ms frames on an absolute schedule; [`source`] / [`sink`]: where frames
 //!   come from and go to (tone, samples, silence; collect, null).
 //!
@@ -35,9 +39,14 @@ pub mod dtmf_inband;
 pub mod dtmf_plan;
 pub mod dtmf_receiver;
 pub mod dtmf_sender;
+pub mod engine;
 pub mod g711;
 pub mod goertzel;
+pub mod jitter;
+pub mod jitter_source;
 pub mod pacer;
+pub mod playout_delay;
+pub mod plc;
 pub mod quality;
 pub mod rtcp;
 pub mod rtp;

@@ -1,7 +1,9 @@
 //! Per-direction media counters for the end-of-call report (and, later, RTCP).
 //!
 //! A [`StreamReport`] is a snapshot taken from an [`RtpSender`] and an [`RtpReceiver`]; it holds
-//! no state of its own, so it can be taken at any time and printed or serialised.
+//! no state of its own, so it can be taken at any time and printed or serialised. A
+//! [`JitterStats`] is the same kind of snapshot of the playout side (jitter buffer and
+//! concealment).
 
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
 
@@ -75,6 +77,46 @@ pub struct StreamReport {
     pub sent: SendStats,
     /// Incoming direction.
     pub received: ReceiveStats,
+}
+
+/// Counters and delay figures of a jitter buffer ([`super::jitter::JitterBuffer::stats`]), for
+/// a call's quality report. Frames are 20 ms.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize)]
+pub struct JitterStats {
+    /// Distinct packets received for the played streams (late ones included).
+    pub received: u64,
+    /// Frames pulled.
+    pub pulls: u64,
+    /// Frames played from received audio.
+    pub played: u64,
+    /// Frames concealed because audio was missing (lost or late).
+    pub concealed: u64,
+    /// Frames of silence (priming, sender pauses, outages beyond 1 s).
+    pub silence: u64,
+    /// Frames inserted to grow the delay (or because the sender's clock is slow).
+    pub inserted: u64,
+    /// Frames dropped to shrink the delay (or because the sender's clock is fast).
+    pub dropped: u64,
+    /// Packets that arrived after their playout position had passed.
+    pub late: u64,
+    /// Packets dropped otherwise: malformed, undecodable, overflow, abandoned on a reset.
+    pub discarded: u64,
+    /// Copies of packets already received.
+    pub duplicates: u64,
+    /// RTCP packets and packets of other payload types.
+    pub ignored: u64,
+    /// Times a new SSRC took over.
+    pub ssrc_changes: u64,
+    /// Times playout restarted within one SSRC (sequence or timestamp jump).
+    pub resyncs: u64,
+    /// Audio buffered ahead of the playout position at the last pull, in ms.
+    pub delay_ms: f64,
+    /// Mean time a played packet waited between arrival and playout, in ms.
+    pub average_delay_ms: f64,
+    /// Most audio ever buffered ahead of the playout position at a pull, in ms.
+    pub max_depth_ms: f64,
+    /// The delay the controller currently aims for above the fastest packets, in ms.
+    pub target_delay_ms: f64,
 }
 
 impl SendStats {

@@ -41,6 +41,10 @@ pub struct CallArgs {
     /// Take the call off hold this many seconds after the answer.
     #[arg(long, value_name = "SECS", requires = "hold")]
     pub resume: Option<f64>,
+    /// Send these digits (0-9*#A-D) half a second after the answer, by the DTMF policy
+    /// (`dtmf_outofband`: RFC 4733 events when negotiated, else in-band tones).
+    #[arg(long, value_name = "DIGITS")]
+    pub dtmf: Option<String>,
     /// Print one JSON document at the end.
     #[arg(long)]
     pub json: bool,
@@ -50,6 +54,13 @@ pub struct CallArgs {
     /// Print every SIP message.
     #[arg(long)]
     pub sip_trace: bool,
+}
+
+/// The RTCP CNAME of a line: `user@host`.
+pub(super) fn cname(config: &crate::config::PhoneConfig, line: usize) -> String {
+    let user = config.lines.get(line.wrapping_sub(1)).map(|l| l.name.clone()).unwrap_or_default();
+    let host = config.network.my_ip_addr.map_or_else(|| "sip7940".to_owned(), |ip| ip.to_string());
+    format!("{user}@{host}")
 }
 
 fn say(args: &CallArgs, text: &str) {
@@ -70,6 +81,10 @@ pub(super) fn run(cli: &Cli, args: &CallArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    if let Some(Err(e)) = args.dtmf.as_deref().map(crate::media::dtmf_plan::parse_digits) {
+        eprintln!("sip7940 call: --dtmf: {e}");
+        return ExitCode::from(2);
+    }
     rt.block_on(async move {
         let mut driver = match boot(cli, args.bind, TraceOptions { sip_messages: args.sip_trace }).await {
             Ok(d) => d,
@@ -104,7 +119,7 @@ pub(super) fn run(cli: &Cli, args: &CallArgs) -> ExitCode {
                 return ExitCode::from(3);
             }
         };
-        let rtp_port = rtp.local_addr().map(|a| a.port()).unwrap_or(nat.start_media_port);
+        let rtp_port = rtp.port().unwrap_or(nat.start_media_port);
         let id = match driver.phone.dial(Instant::now(), args.line, &args.number, rtp_port) {
             Ok(id) => id,
             Err(reason) => {
@@ -169,14 +184,16 @@ pub(super) fn run(cli: &Cli, args: &CallArgs) -> ExitCode {
                     Event::CallMedia { id: i, media: m } if i == id => match &media {
                         Some(running) => running.update(m),
                         None => {
-                            if let (Some(socket), Some(src)) = (rtp.take(), source.take()) {
-                                media = media_task::spawn(
-                                    socket,
-                                    m,
-                                    src,
-                                    MediaOptions { record, expect_tone: None, seed: u64::from(rtp_port) },
-                                )
-                                .ok();
+                            if let (Some(sockets), Some(src)) = (rtp.take(), source.take()) {
+                                let options = MediaOptions {
+                                    record,
+                                    seed: u64::from(rtp_port),
+                                    cname: cname(driver.phone.config(), args.line),
+                                    local_dtmf_payload: m.receive_dtmf_payload,
+                                    ..MediaOptions::default()
+                                };
+                                let config = &driver.phone.config().media;
+                                media = media_task::spawn(sockets, m, config, src, options).ok();
                             }
                         }
                     },
@@ -188,6 +205,12 @@ pub(super) fn run(cli: &Cli, args: &CallArgs) -> ExitCode {
                     let now = Instant::now();
                     while let Some((_, step)) = steps.get(done_steps).filter(|(at, _)| *at <= now) {
                         match step {
+                            Step::Dtmf => {
+                                if let (Some(m), Some(digits)) = (&media, &args.dtmf) {
+                                    m.send_dtmf(digits);
+                                }
+                                true
+                            }
                             Step::Hold => driver.phone.hold(now, id),
                             Step::Resume => driver.phone.resume(now, id),
                             Step::Hangup => {
@@ -211,7 +234,7 @@ pub(super) fn run(cli: &Cli, args: &CallArgs) -> ExitCode {
             _ => None,
         });
         let report = match media {
-            Some(m) => Some(m.finish().await),
+            Some(m) => m.finish().await,
             None => None,
         };
         if let (Some(path), Some(r)) = (&args.record, &report)
@@ -230,6 +253,7 @@ pub(super) fn run(cli: &Cli, args: &CallArgs) -> ExitCode {
 /// What `call` does to an answered call, and when.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Step {
+    Dtmf,
     Hold,
     Resume,
     Hangup,
@@ -239,6 +263,7 @@ enum Step {
 fn schedule(args: &CallArgs, connected: Instant) -> Vec<(Instant, Step)> {
     let at = |secs: f64| connected + Duration::from_secs_f64(secs.max(0.0));
     let mut steps: Vec<(Instant, Step)> = [
+        args.dtmf.as_ref().map(|_| (at(0.5), Step::Dtmf)),
         args.hold.map(|s| (at(s), Step::Hold)),
         args.resume.map(|s| (at(s), Step::Resume)),
         Some((at(args.duration), Step::Hangup)),
@@ -307,9 +332,9 @@ fn finish(
     let after = talked.map(|t| format!(" after {t:.1} s")).unwrap_or_default();
     say(args, &format!("Ended: {ended}{after}"));
     if let Some(r) = report {
-        let _ = output::print(&format!(
-            "media: {} sent {} packets, received {}, lost {}, duplicates {}, jitter {:.2} ms\n",
-            r.codec, r.packets_sent, r.packets_received, r.lost, r.duplicates, r.jitter_ms
-        ));
+        if !r.figures.digits.is_empty() {
+            let _ = output::print(&format!("digits received: {}\n", r.figures.digits));
+        }
+        let _ = output::print(&format!("media: {}\n", output::media_summary(&r.figures)));
     }
 }

@@ -109,6 +109,8 @@ pub(super) fn run(cli: &Cli, args: &DemoArgs) -> ExitCode {
             calls: args.calls,
             rate: 20.0,
             max_loss: 1.0,
+            min_mos: 4.0,
+            impair_loss: 0.0,
             json: args.json,
             bind: localhost,
             sip_trace: args.sip_trace,

@@ -12,7 +12,8 @@
 use super::boot::{BootError, boot, runtime, shutdown_signal, unregister_and_wait};
 use super::{Cli, output};
 use crate::io::driver::{Driver, Stop, TraceOptions};
-use crate::io::media_task::{self, MediaHandle, MediaOptions, MediaReport};
+use crate::io::media_task::{self, MediaHandle, MediaOptions};
+use crate::media::engine::EngineReport;
 use crate::media::source::ToneSource;
 use crate::media::tone::Level;
 use crate::ua::call::{CallId, CallState, EndReason};
@@ -52,6 +53,13 @@ pub struct LoopbackArgs {
     /// Most packet loss allowed per direction, in percent.
     #[arg(long, value_name = "PERCENT", default_value_t = 1.0)]
     pub max_loss: f64,
+    /// Lowest estimated MOS (ITU-T G.107 E-model) allowed per direction.
+    #[arg(long, value_name = "MOS", default_value_t = 4.0)]
+    pub min_mos: f64,
+    /// Test aid: drop this percentage of the RTP packets each leg sends (random), to see
+    /// the report react.
+    #[arg(long, value_name = "PERCENT", default_value_t = 0.0)]
+    pub impair_loss: f64,
     /// Print one JSON document at the end.
     #[arg(long)]
     pub json: bool,
@@ -78,6 +86,19 @@ pub struct DirectionReport {
     pub jitter_ms: f64,
     /// Of the frames the receiver should have heard, the share holding the sender's tone.
     pub tone_share: f64,
+    /// Packets discarded by the receiver's jitter buffer as too late.
+    pub late: u64,
+    /// The receiver's mean jitter-buffer delay, ms.
+    pub jitter_buffer_ms: f64,
+    /// One-way delay used by the E-model (half the RTCP round trip, jitter buffer,
+    /// packet time, codec), ms.
+    pub one_way_delay_ms: f64,
+    /// The round trip RTCP measured, ms.
+    pub rtt_ms: Option<f64>,
+    /// E-model transmission rating R.
+    pub r: f64,
+    /// Estimated MOS.
+    pub mos: f64,
 }
 
 /// One call.
@@ -113,8 +134,8 @@ struct Pair {
     hangup_at: Option<Instant>,
     ended_a: Option<EndReason>,
     ended_b: bool,
-    report_a: Option<MediaReport>,
-    report_b: Option<MediaReport>,
+    report_a: Option<EngineReport>,
+    report_b: Option<EngineReport>,
 }
 
 pub(super) fn run(cli: &Cli, args: &LoopbackArgs) -> ExitCode {
@@ -178,7 +199,7 @@ pub async fn loopback(driver: &mut Driver, args: &LoopbackArgs) -> (ExitCode, Ve
     let nat = driver.phone.config().nat.clone();
     let mut pairs: Vec<Pair> = Vec::new();
     let mut legs: HashMap<CallId, (usize, bool)> = HashMap::new(); // call → (pair, is caller)
-    let mut sockets: HashMap<CallId, std::net::UdpSocket> = HashMap::new();
+    let mut sockets: HashMap<CallId, media_task::RtpSockets> = HashMap::new();
     let mut media: HashMap<CallId, MediaHandle> = HashMap::new();
     let start = Instant::now();
     let interval = Duration::from_secs_f64(1.0 / args.rate.max(0.001));
@@ -192,7 +213,7 @@ pub async fn loopback(driver: &mut Driver, args: &LoopbackArgs) -> (ExitCode, Ve
             let mut pair = Pair { index, dialed: Some(now), give_up_at, ..Pair::default() };
             match media_task::bind_rtp(args.bind, nat.start_media_port, nat.end_media_port) {
                 Ok(socket) => {
-                    let port = socket.local_addr().map(|a| a.port()).unwrap_or(nat.start_media_port);
+                    let port = socket.port().unwrap_or(nat.start_media_port);
                     match driver.phone.dial(now, args.line, &number, port) {
                         Ok(id) => {
                             pair.a = Some(id);
@@ -249,7 +270,7 @@ pub async fn loopback(driver: &mut Driver, args: &LoopbackArgs) -> (ExitCode, Ve
                     };
                     match media_task::bind_rtp(args.bind, nat.start_media_port, nat.end_media_port) {
                         Ok(socket) => {
-                            let port = socket.local_addr().map(|a| a.port()).unwrap_or(nat.start_media_port);
+                            let port = socket.port().unwrap_or(nat.start_media_port);
                             legs.insert(id, (index, false));
                             sockets.insert(id, socket);
                             if let Some(pair) = pairs.get_mut(index) {
@@ -273,11 +294,15 @@ pub async fn loopback(driver: &mut Driver, args: &LoopbackArgs) -> (ExitCode, Ve
                     let Ok(source) = ToneSource::new(send, Level::Dbm0(-10.0)) else { continue };
                     if let Some(socket) = sockets.remove(&id) {
                         let options = MediaOptions {
-                            record: false,
                             expect_tone: Some(expect),
                             seed: id.0 ^ index as u64,
+                            cname: format!("leg{}@sip7940", id.0),
+                            local_dtmf_payload: m.receive_dtmf_payload,
+                            impair_loss: args.impair_loss,
+                            ..MediaOptions::default()
                         };
-                        if let Ok(handle) = media_task::spawn(socket, m, Box::new(source), options) {
+                        let config = &driver.phone.config().media;
+                        if let Ok(handle) = media_task::spawn(socket, m, config, Box::new(source), options) {
                             media.insert(id, handle);
                         }
                     }
@@ -295,7 +320,7 @@ pub async fn loopback(driver: &mut Driver, args: &LoopbackArgs) -> (ExitCode, Ve
                         CallState::Ended(reason) => {
                             sockets.remove(&id);
                             let report = match media.remove(&id) {
-                                Some(h) => Some(h.finish().await),
+                                Some(h) => h.finish().await.map(|r| r.figures),
                                 None => None,
                             };
                             if caller {
@@ -342,16 +367,23 @@ pub async fn loopback(driver: &mut Driver, args: &LoopbackArgs) -> (ExitCode, Ve
     (ExitCode::from(if ok { 0 } else { 1 }), reports)
 }
 
-fn direction(from: &MediaReport, to: &MediaReport, connected_s: f64) -> DirectionReport {
+fn direction(from: &EngineReport, to: &EngineReport, connected_s: f64) -> DirectionReport {
     let sent = from.packets_sent;
     let expected_frames = (connected_s * 50.0).max(1.0);
+    let q = to.receive.quality;
     DirectionReport {
         sent,
         received: to.packets_received,
         lost: to.lost.max(0),
-        loss_percent: if sent == 0 { 100.0 } else { 100.0 * to.lost.max(0) as f64 / sent as f64 },
+        loss_percent: to.receive.loss_percent,
         jitter_ms: to.jitter_ms,
         tone_share: (to.tone_frames as f64 / expected_frames).min(1.0),
+        late: to.late,
+        jitter_buffer_ms: to.jitter_buffer_ms,
+        one_way_delay_ms: q.delay_ms,
+        rtt_ms: to.rtt_ms.or(from.rtt_ms),
+        r: q.r,
+        mos: q.mos,
     }
 }
 
@@ -370,14 +402,9 @@ fn report(pair: &Pair, args: &LoopbackArgs, ours: bool) -> CallReport {
     let (a_to_b, b_to_a) = match (&pair.report_a, &pair.report_b, connected_s) {
         (Some(a), Some(b), Some(secs)) => (Some(direction(a, b, secs)), Some(direction(b, a, secs))),
         (Some(a), None, Some(secs)) if !ours => {
-            let heard = DirectionReport {
-                sent: 0,
-                received: a.packets_received,
-                lost: a.lost.max(0),
-                loss_percent: 0.0,
-                jitter_ms: a.jitter_ms,
-                tone_share: (a.frames_received as f64 / (secs * 50.0)).min(1.0),
-            };
+            let mut heard = direction(a, a, secs);
+            heard.sent = 0;
+            heard.tone_share = (a.packets_received as f64 / (secs * 50.0)).min(1.0);
             (None, Some(heard))
         }
         _ => (None, None),
@@ -433,12 +460,17 @@ pub fn print_reports(args: &LoopbackArgs, reports: &[CallReport]) {
         for (name, d) in [("  caller → callee", &r.a_to_b), ("  callee → caller", &r.b_to_a)] {
             if let Some(d) = d {
                 text.push_str(&format!(
-                    "{name}: sent {}, received {}, lost {} ({:.1} %), jitter {:.2} ms, tone in {:.0} % of frames\n",
+                    "{name}: sent {}, received {}, lost {} ({:.1} %), late {}, jitter {:.2} ms, \
+                     buffer {:.0} ms, one-way {:.0} ms, MOS {:.2}, tone in {:.0} % of frames\n",
                     d.sent,
                     d.received,
                     d.lost,
                     d.loss_percent,
+                    d.late,
                     d.jitter_ms,
+                    d.jitter_buffer_ms,
+                    d.one_way_delay_ms,
+                    d.mos,
                     d.tone_share * 100.0
                 ));
             }

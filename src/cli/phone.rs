@@ -97,7 +97,7 @@ async fn calls_loop<S: std::future::Future<Output = ()>>(
     use crate::ua::call::{CallId, CallState};
     use std::collections::HashMap;
     let mut pending: Vec<(CallId, Instant)> = Vec::new();
-    let mut sockets: HashMap<CallId, std::net::UdpSocket> = HashMap::new();
+    let mut sockets: HashMap<CallId, media_task::RtpSockets> = HashMap::new();
     let mut running: HashMap<CallId, MediaHandle> = HashMap::new();
     let mut hangups: Vec<(CallId, Instant)> = Vec::new();
     loop {
@@ -136,19 +136,18 @@ async fn calls_loop<S: std::future::Future<Output = ()>>(
                 }
                 Event::CallMedia { id, media } => {
                     let source = outgoing.source().ok();
-                    if let (Some(socket), Some(source)) = (sockets.remove(&id), source)
-                        && let Ok(handle) = media_task::spawn(
-                            socket,
-                            media,
-                            source,
-                            media_task::MediaOptions {
-                                record: args.record.is_some(),
-                                expect_tone: None,
-                                seed: id.0,
-                            },
-                        )
-                    {
-                        running.insert(id, handle);
+                    if let (Some(socket), Some(source)) = (sockets.remove(&id), source) {
+                        let options = media_task::MediaOptions {
+                            record: args.record.is_some(),
+                            seed: id.0,
+                            cname: super::call::cname(driver.phone.config(), 1),
+                            local_dtmf_payload: media.receive_dtmf_payload,
+                            ..media_task::MediaOptions::default()
+                        };
+                        let config = &driver.phone.config().media;
+                        if let Ok(handle) = media_task::spawn(socket, media, config, source, options) {
+                            running.insert(id, handle);
+                        }
                     }
                 }
                 Event::Call { id, state: CallState::Connected } => {
@@ -162,17 +161,23 @@ async fn calls_loop<S: std::future::Future<Output = ()>>(
                     pending.retain(|(p, _)| *p != id);
                     hangups.retain(|(h, _)| *h != id);
                     sockets.remove(&id);
-                    if let Some(handle) = running.remove(&id) {
-                        let report = handle.finish().await;
+                    if let Some(report) = match running.remove(&id) {
+                        Some(handle) => handle.finish().await,
+                        None => None,
+                    } {
+                        if !report.figures.digits.is_empty() {
+                            eprintln!(
+                                "{} call {}: digits received: {}",
+                                time_of_day(),
+                                id.0,
+                                report.figures.digits
+                            );
+                        }
                         eprintln!(
-                            "{} call {}: {} sent {} packets, received {}, lost {}, jitter {:.2} ms",
+                            "{} call {}: {}",
                             time_of_day(),
                             id.0,
-                            report.codec,
-                            report.packets_sent,
-                            report.packets_received,
-                            report.lost,
-                            report.jitter_ms
+                            super::output::media_summary(&report.figures)
                         );
                         if let Some(dir) = &args.record {
                             let path = dir.join(format!("call-{}.wav", id.0));
@@ -196,7 +201,7 @@ async fn calls_loop<S: std::future::Future<Output = ()>>(
             let nat = driver.phone.config().nat.clone();
             match media_task::bind_rtp(args.bind, nat.start_media_port, nat.end_media_port) {
                 Ok(socket) => {
-                    let port = socket.local_addr().map(|a| a.port()).unwrap_or(nat.start_media_port);
+                    let port = socket.port().unwrap_or(nat.start_media_port);
                     sockets.insert(id, socket);
                     driver.phone.answer(now, id, port);
                 }

@@ -1,81 +1,91 @@
-//! A call's media at the edge: an RTP socket in the configured port range, and a task that
-//! sends 20 ms G.711 frames on an absolute schedule and receives, decodes and records what
-//! comes back. It runs beside the phone's task and talks to it only through its handle.
+//! A call's media at the edge: an RTP/RTCP socket pair in the configured port range, and a
+//! task that runs the sans-IO [`MediaEngine`] on them — wakes it on time, feeds it what
+//! arrives, sends what it says. It runs beside the phone's task and talks to it only
+//! through its handle.
 
-use crate::media::g711::Law;
-use crate::media::goertzel::Goertzel;
-use crate::media::pacer::Pacer;
-use crate::media::rtp::RtpSender;
-use crate::media::rtp_receiver::{ReceiverConfig, RtpReceiver};
-use crate::media::source::{FRAME_SAMPLES, Frame, FrameSource};
-use crate::sdp::{AudioCodec, Media};
-use rand::SeedableRng;
+use crate::config::groups::MediaConfig;
+use crate::media::engine::{EngineConfig, EngineReport, MediaEngine, MediaEvent};
+use crate::media::rtcp::WallClock;
+use crate::media::source::FrameSource;
+use crate::sdp::Media;
 use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
 use std::net::{IpAddr, SocketAddr};
-use std::time::Instant;
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
 use tokio::net::UdpSocket;
-use tokio::sync::{oneshot, watch};
+use tokio::sync::{mpsc, oneshot, watch};
 
-/// Binds an even RTP port in `start..=end` on `ip` (the next port is left for RTCP).
-pub fn bind_rtp(ip: IpAddr, start: u16, end: u16) -> std::io::Result<std::net::UdpSocket> {
-    let first = start + start % 2;
-    let mut port = first;
+/// A call's two media sockets: RTP on an even port, RTCP on the next one.
+#[derive(Debug)]
+pub struct RtpSockets {
+    /// RTP.
+    pub rtp: std::net::UdpSocket,
+    /// RTCP.
+    pub rtcp: std::net::UdpSocket,
+}
+
+impl RtpSockets {
+    /// The RTP port.
+    pub fn port(&self) -> Option<u16> {
+        self.rtp.local_addr().ok().map(|a| a.port())
+    }
+}
+
+/// Binds an even RTP port and the odd RTCP port after it in `start..=end` on `ip`.
+pub fn bind_rtp(ip: IpAddr, start: u16, end: u16) -> std::io::Result<RtpSockets> {
+    let mut port = start + start % 2;
     while port < end {
-        if let Ok(socket) = std::net::UdpSocket::bind(SocketAddr::new(ip, port)) {
-            socket.set_nonblocking(true)?;
-            return Ok(socket);
+        if let (Ok(rtp), Ok(rtcp)) = (
+            std::net::UdpSocket::bind(SocketAddr::new(ip, port)),
+            std::net::UdpSocket::bind(SocketAddr::new(ip, port + 1)),
+        ) {
+            rtp.set_nonblocking(true)?;
+            rtcp.set_nonblocking(true)?;
+            return Ok(RtpSockets { rtp, rtcp });
         }
         port = port.saturating_add(2);
     }
     Err(std::io::Error::new(
         std::io::ErrorKind::AddrInUse,
-        format!("no free even port in the media range {start}..{end}"),
+        format!("no free even/odd port pair in the media range {start}..{end}"),
     ))
 }
 
 /// What the media did, for the end-of-call report.
-#[derive(Debug, Clone, Default, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize)]
 pub struct MediaReport {
-    /// Codec name.
-    pub codec: String,
-    /// RTP packets sent.
-    pub packets_sent: u64,
-    /// RTP packets received (distinct).
-    pub packets_received: u64,
-    /// Packets lost (expected − received).
-    pub lost: i64,
-    /// Duplicates received.
-    pub duplicates: u64,
-    /// Interarrival jitter, RFC 3550, in ms.
-    pub jitter_ms: f64,
-    /// Frames (20 ms) decoded from what arrived.
-    pub frames_received: u64,
-    /// Of those, frames in which the expected tone dominated (when one was expected).
-    pub tone_frames: u64,
+    /// The engine's figures.
+    #[serde(flatten)]
+    pub figures: EngineReport,
     /// Decoded audio (8 kHz mono), when recording.
     #[serde(skip)]
     pub recorded: Vec<i16>,
 }
 
 /// What a media task does besides sending its source.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct MediaOptions {
-    /// Keep the decoded audio for a recording.
+    /// Keep the played audio for a recording.
     pub record: bool,
-    /// Count the received frames in which this tone (Hz) dominates.
+    /// Count the played frames in which this tone (Hz) dominates.
     pub expect_tone: Option<f64>,
     /// Seed of the RTP stream's random SSRC, sequence and timestamp.
     pub seed: u64,
+    /// RTCP CNAME (`user@host`).
+    pub cname: String,
+    /// The telephone-event payload type of our SDP, if any.
+    pub local_dtmf_payload: Option<u8>,
+    /// Test aid: drop this percentage of the RTP packets we send (random).
+    pub impair_loss: f64,
 }
-
-/// Of a frame's energy, the share at the expected tone above which the tone "dominates".
-const TONE_SHARE: f64 = 0.5;
 
 /// A running media task.
 pub struct MediaHandle {
     stop: Option<oneshot::Sender<()>>,
     update: watch::Sender<Media>,
-    join: tokio::task::JoinHandle<MediaReport>,
+    dtmf: mpsc::UnboundedSender<String>,
+    events: mpsc::UnboundedReceiver<MediaEvent>,
+    join: tokio::task::JoinHandle<Option<MediaReport>>,
 }
 
 impl MediaHandle {
@@ -84,122 +94,114 @@ impl MediaHandle {
         self.update.send_replace(media);
     }
 
-    /// Stops the media and returns its report.
-    pub async fn finish(mut self) -> MediaReport {
+    /// Sends digits (`0-9*#A-D`) by the DTMF policy.
+    pub fn send_dtmf(&self, digits: &str) {
+        let _ = self.dtmf.send(digits.to_owned());
+    }
+
+    /// Events so far (digits received), without waiting.
+    pub fn drain_events(&mut self) -> Vec<MediaEvent> {
+        let mut out = Vec::new();
+        while let Ok(e) = self.events.try_recv() {
+            out.push(e);
+        }
+        out
+    }
+
+    /// Stops the media (an RTCP BYE goes out) and returns its report.
+    pub async fn finish(mut self) -> Option<MediaReport> {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
-        self.join.await.unwrap_or_default()
+        self.join.await.ok().flatten()
     }
 }
 
 /// Starts sending `source` to the far end and receiving from it.
 pub fn spawn(
-    socket: std::net::UdpSocket,
+    sockets: RtpSockets,
     media: Media,
+    config: &MediaConfig,
     mut source: Box<dyn FrameSource + Send>,
     options: MediaOptions,
 ) -> std::io::Result<MediaHandle> {
-    let MediaOptions { record, expect_tone, seed } = options;
-    let detector = expect_tone.and_then(|hz| Goertzel::new(8000, hz, FRAME_SAMPLES).ok());
-    let socket = UdpSocket::from_std(socket)?;
+    let rtp = UdpSocket::from_std(sockets.rtp)?;
+    let rtcp = UdpSocket::from_std(sockets.rtcp)?;
+    let now = Instant::now();
+    let unix = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();
+    let setup = EngineConfig {
+        cname: options.cname.clone(),
+        clock: WallClock::new(now, unix),
+        local_dtmf_payload: options.local_dtmf_payload,
+        expect_tone: options.expect_tone,
+        record: options.record,
+        self_clocked: true,
+    };
+    let config = config.clone();
+    let mut engine = MediaEngine::new(media, &config, setup, now, options.seed)
+        .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e.to_string()))?;
     let (stop_tx, mut stop_rx) = oneshot::channel();
     let (update_tx, mut updates) = watch::channel(media);
+    let (dtmf_tx, mut dtmf_rx) = mpsc::unbounded_channel::<String>();
+    let (events_tx, events) = mpsc::unbounded_channel();
+    let seed = options.seed;
+    let drop_below = (options.impair_loss.clamp(0.0, 100.0) / 100.0 * f64::from(u32::MAX)) as u32;
+    let mut impair = StdRng::seed_from_u64(seed ^ 0x5eed);
     let join = tokio::spawn(async move {
-        let mut media = media;
-        let mut law = law_of(media.codec);
-        let mut rng = StdRng::seed_from_u64(seed);
-        let mut sender =
-            RtpSender::new(&mut rng, media.payload_type).unwrap_or_else(|_| RtpSender::g711(&mut rng, law));
-        let mut receiver = RtpReceiver::new(ReceiverConfig::g711(law));
-        let start = Instant::now();
-        let mut pacer = Pacer::g711(start);
-        let mut frame: Frame = [0; FRAME_SAMPLES];
-        let mut encoded = [0u8; FRAME_SAMPLES];
-        let mut recorded = Vec::new();
-        let mut decoded = Vec::with_capacity(FRAME_SAMPLES);
-        let (mut frames_received, mut tone_frames) = (0u64, 0u64);
-        let mut buf = vec![0u8; 2048];
-        let mut sends = media.direction.sends();
+        let mut rtp_buf = vec![0u8; 2048];
+        let mut rtcp_buf = vec![0u8; 2048];
         loop {
+            while let Some(t) = engine.poll_transmit() {
+                if !t.rtcp && drop_below > 0 && impair.next_u32() < drop_below {
+                    continue;
+                }
+                let socket = if t.rtcp { &rtcp } else { &rtp };
+                let _ = socket.send_to(&t.bytes, t.to).await;
+            }
+            while let Some(e) = engine.poll_event() {
+                let _ = events_tx.send(e);
+            }
+            let wake = engine.poll_timeout();
+            let sleep = async {
+                match wake {
+                    Some(at) => tokio::time::sleep_until(at.into()).await,
+                    None => std::future::pending().await,
+                }
+            };
             tokio::select! {
-                received = socket.recv_from(&mut buf) => {
+                received = rtp.recv_from(&mut rtp_buf) => {
+                    if let Ok((n, from)) = received {
+                        engine.handle_rtp(Instant::now(), from, rtp_buf.get(..n).unwrap_or_default());
+                    }
+                }
+                received = rtcp.recv_from(&mut rtcp_buf) => {
                     if let Ok((n, _)) = received {
-                        let arrival = (start.elapsed().as_micros() / 125) as u32; // 8 kHz units
-                        let _ = receiver.receive(buf.get(..n).unwrap_or_default(), arrival);
-                        while let Some(p) = receiver.pop() {
-                            decoded.clear();
-                            p.decode_g711(law, FRAME_SAMPLES, &mut decoded);
-                            frames_received += 1;
-                            if detector.is_some_and(|d| d.relative_power(&decoded) > TONE_SHARE) {
-                                tone_frames += 1;
-                            }
-                            if record {
-                                recorded.extend_from_slice(&decoded);
-                            }
-                        }
+                        engine.handle_rtcp(Instant::now(), rtcp_buf.get(..n).unwrap_or_default());
                     }
                 }
-                () = tokio::time::sleep_until(pacer.next_deadline().into()) => {
-                    let tick = pacer.on_tick(Instant::now());
-                    for _ in 0..tick.due {
-                        if !source.next_frame(&mut frame) {
-                            frame = [0; FRAME_SAMPLES];
-                        }
-                        law.encode_to_slice(&frame, &mut encoded);
-                        if !sends {
-                            // Held or receive-only: media time passes, nothing is sent.
-                            sender.skip(FRAME_SAMPLES as u32);
-                        } else if let Ok(packet) = sender.build(&encoded) {
-                            let _ = socket.send_to(&packet, media.remote_rtp).await;
-                        }
-                    }
-                }
+                () = sleep => engine.handle_timeout(Instant::now(), source.as_mut()),
                 changed = updates.changed() => {
-                    if changed.is_err() {
-                        continue;
+                    if changed.is_ok() {
+                        let next = *updates.borrow_and_update();
+                        engine.update(next, &config, seed.rotate_left(17));
                     }
-                    let next = *updates.borrow_and_update();
-                    if next.payload_type != media.payload_type || next.codec != media.codec {
-                        // Another codec: a new RTP stream (new SSRC) and a receiver for it.
-                        law = law_of(next.codec);
-                        sender = RtpSender::new(&mut rng, next.payload_type)
-                            .unwrap_or_else(|_| RtpSender::g711(&mut rng, law));
-                        receiver = RtpReceiver::new(ReceiverConfig::g711(law));
-                    }
-                    sends = next.direction.sends();
-                    media = next;
+                }
+                Some(digits) = dtmf_rx.recv() => {
+                    let _ = engine.send_dtmf(&digits);
                 }
                 _ = &mut stop_rx => break,
             }
         }
-        while let Some(p) = receiver.flush() {
-            if record {
-                p.decode_g711(law, FRAME_SAMPLES, &mut recorded);
-            }
+        let now = Instant::now();
+        engine.finish(now);
+        while let Some(t) = engine.poll_transmit() {
+            let socket = if t.rtcp { &rtcp } else { &rtp };
+            let _ = socket.send_to(&t.bytes, t.to).await;
         }
-        let counters = receiver.counters();
-        MediaReport {
-            codec: match media.codec {
-                AudioCodec::Pcmu => "PCMU/8000".into(),
-                AudioCodec::Pcma => "PCMA/8000".into(),
-            },
-            packets_sent: sender.counters().packets,
-            packets_received: counters.received,
-            lost: receiver.lost(),
-            duplicates: counters.duplicates,
-            jitter_ms: receiver.jitter_ms(),
-            frames_received,
-            tone_frames,
-            recorded,
+        while let Some(e) = engine.poll_event() {
+            let _ = events_tx.send(e);
         }
+        Some(MediaReport { figures: engine.report(now), recorded: engine.take_recording() })
     });
-    Ok(MediaHandle { stop: Some(stop_tx), update: update_tx, join })
-}
-
-fn law_of(codec: AudioCodec) -> Law {
-    match codec {
-        AudioCodec::Pcmu => Law::Ulaw,
-        AudioCodec::Pcma => Law::Alaw,
-    }
+    Ok(MediaHandle { stop: Some(stop_tx), update: update_tx, dtmf: dtmf_tx, events, join })
 }

@@ -253,7 +253,9 @@ pub fn answer(offer: &SessionDescription, local: &LocalMedia) -> Result<SessionD
             if i != index {
                 return rejected(m);
             }
-            let te = local.telephone_event.and(telephone_event_of(m));
+            // The offer's number for telephone-event (RFC 3264 §6.1: answer with the same
+            // payload type numbers).
+            let te = local.telephone_event.and_then(|_| telephone_event_of(m));
             let direction =
                 offer.media_direction(i).unwrap_or(Direction::SendRecv).reversed().intersect(local.direction);
             local.audio(&[codec], te, direction)
@@ -269,8 +271,12 @@ pub struct Media {
     pub codec: AudioCodec,
     /// The payload type to send it with (the peer's number).
     pub payload_type: u8,
-    /// The telephone-event payload type to send with, when both sides have it.
+    /// The telephone-event payload type to send with (the peer's number), when both sides
+    /// have it.
     pub dtmf_payload: Option<u8>,
+    /// The telephone-event payload type the peer sends us with (our number), when both
+    /// sides have it.
+    pub receive_dtmf_payload: Option<u8>,
     /// Where to send RTP: the peer's `c=` (media level wins) and `m=` port.
     pub remote_rtp: SocketAddr,
     /// Where to send RTCP: `a=rtcp`, else the RTP port + 1.
@@ -322,6 +328,7 @@ pub fn negotiated(
         .find_map(|pt| codec_of(theirs, pt).filter(|c| our_codecs.contains(c)).map(|c| (c, pt)))
         .ok_or(NegotiationError::NoCommonCodec)?;
     let dtmf_payload = telephone_event_of(ours).and(telephone_event_of(theirs));
+    let receive_dtmf_payload = telephone_event_of(theirs).and(telephone_event_of(ours));
 
     let connection = remote.media_connection(index).ok_or(NegotiationError::NoRemoteAddress)?;
     let ip = connection.ip().ok_or(NegotiationError::NoRemoteAddress)?;
@@ -343,7 +350,16 @@ pub fn negotiated(
     );
     let ptime =
         theirs.ptime().filter(|p| (10..=60).contains(p)).or_else(|| ours.ptime()).unwrap_or(DEFAULT_PTIME);
-    Ok(Media { codec, payload_type, dtmf_payload, remote_rtp, remote_rtcp, direction, ptime })
+    Ok(Media {
+        codec,
+        payload_type,
+        dtmf_payload,
+        receive_dtmf_payload,
+        remote_rtp,
+        remote_rtcp,
+        direction,
+        ptime,
+    })
 }
 
 /// Our session id and version across a call (RFC 3264 §8: every new offer or answer that

@@ -200,7 +200,7 @@ fn sipp_calls_the_auto_answering_phone_through_kamailio_with_a_407_of_its_own() 
     assert!(kam.log().contains("RELAY BYE sip:12345@127.0.0.1:"), "{}", kam.log_tail(60));
 
     let said = lines_until(&phone, "call 1: PCMU", Duration::from_secs(20)).join("\n");
-    for step in ["call 1: incoming from", "call 1: Connected", "call 1: Ended(Remote)"] {
+    for step in ["call 1: incoming from", "call 1: Connected", "call 1: Ended: BYE from remote"] {
         assert!(said.contains(step), "missing {step:?} in\n{said}");
     }
     let media = said.lines().find(|l| l.contains("call 1: PCMU")).unwrap_or_default();

@@ -1,0 +1,248 @@
+//! Two media engines back to back on simulated time (sans-IO): audio both ways through a
+//! simulated link with delay, jitter and loss; RTCP round trip; DTMF as RFC 4733 events
+//! and in-band; hold; the quality report reacting to loss.
+
+use rand::rngs::StdRng;
+use rand::{RngExt, SeedableRng};
+use sip7940::config::groups::MediaConfig;
+use sip7940::config::value::DtmfOutOfBand;
+use sip7940::media::engine::{EngineConfig, MediaEngine, MediaEvent};
+use sip7940::media::rtcp::WallClock;
+use sip7940::media::source::ToneSource;
+use sip7940::media::tone::Level;
+use sip7940::sdp::{AudioCodec, Direction, Media};
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+const A: &str = "192.0.2.1:16384";
+const B: &str = "192.0.2.2:20000";
+
+fn media(to: &str, dtmf: Option<u8>) -> Media {
+    let rtp: SocketAddr = to.parse().expect("addr");
+    Media {
+        codec: AudioCodec::Pcmu,
+        payload_type: 0,
+        dtmf_payload: dtmf,
+        receive_dtmf_payload: dtmf,
+        remote_rtp: rtp,
+        remote_rtcp: SocketAddr::new(rtp.ip(), rtp.port() + 1),
+        direction: Direction::SendRecv,
+        ptime: 20,
+    }
+}
+
+/// A link: one-way delay plus uniform jitter, random loss.
+#[derive(Clone, Copy)]
+struct Link {
+    delay_ms: u64,
+    jitter_ms: u64,
+    loss_percent: u32,
+}
+
+struct Pair {
+    now: Instant,
+    a: MediaEngine,
+    b: MediaEngine,
+    tone_a: ToneSource,
+    tone_b: ToneSource,
+    link: Link,
+    rng: StdRng,
+    /// (arrival, to B?, rtcp?, bytes)
+    wire: Vec<(Instant, bool, bool, Vec<u8>)>,
+    events_a: Vec<MediaEvent>,
+    events_b: Vec<MediaEvent>,
+}
+
+fn engine(
+    to: &str,
+    expect: f64,
+    config: &MediaConfig,
+    dtmf: Option<u8>,
+    now: Instant,
+    seed: u64,
+) -> MediaEngine {
+    let setup = EngineConfig {
+        cname: format!("{seed}@test"),
+        clock: WallClock::new(now, Duration::from_secs(1_795_000_000)),
+        local_dtmf_payload: dtmf,
+        expect_tone: Some(expect),
+        record: false,
+        self_clocked: true,
+    };
+    MediaEngine::new(media(to, dtmf), config, setup, now, seed).expect("engine")
+}
+
+impl Pair {
+    fn new(link: Link, config: &MediaConfig, dtmf: Option<u8>) -> Pair {
+        let now = Instant::now();
+        Pair {
+            now,
+            a: engine(B, 400.0, config, dtmf, now, 1),
+            b: engine(A, 1000.0, config, dtmf, now, 2),
+            tone_a: ToneSource::new(1000.0, Level::Dbm0(-10.0)).expect("tone"),
+            tone_b: ToneSource::new(400.0, Level::Dbm0(-10.0)).expect("tone"),
+            link,
+            rng: StdRng::seed_from_u64(7),
+            wire: vec![],
+            events_a: vec![],
+            events_b: vec![],
+        }
+    }
+
+    fn collect(&mut self) {
+        for to_b in [true, false] {
+            let engine = if to_b { &mut self.a } else { &mut self.b };
+            while let Some(t) = engine.poll_transmit() {
+                if self.rng.random_range(0..100) < self.link.loss_percent {
+                    continue;
+                }
+                let jitter =
+                    if self.link.jitter_ms == 0 { 0 } else { self.rng.random_range(0..=self.link.jitter_ms) };
+                let at = self.now + Duration::from_millis(self.link.delay_ms + jitter);
+                self.wire.push((at, to_b, t.rtcp, t.bytes));
+            }
+        }
+        while let Some(e) = self.a.poll_event() {
+            self.events_a.push(e);
+        }
+        while let Some(e) = self.b.poll_event() {
+            self.events_b.push(e);
+        }
+    }
+
+    fn run_for(&mut self, span: Duration) {
+        let end = self.now + span;
+        loop {
+            self.collect();
+            let next_wire = self.wire.iter().map(|w| w.0).min();
+            let next = [self.a.poll_timeout(), self.b.poll_timeout(), next_wire].into_iter().flatten().min();
+            let Some(next) = next.filter(|t| *t <= end) else { break };
+            self.now = next.max(self.now);
+            let (due, later): (Vec<_>, Vec<_>) =
+                std::mem::take(&mut self.wire).into_iter().partition(|w| w.0 <= self.now);
+            self.wire = later;
+            for (_, to_b, rtcp, bytes) in due {
+                let (engine, from) = if to_b { (&mut self.b, A) } else { (&mut self.a, B) };
+                if rtcp {
+                    engine.handle_rtcp(self.now, &bytes);
+                } else {
+                    engine.handle_rtp(self.now, from.parse().expect("addr"), &bytes);
+                }
+            }
+            if self.a.poll_timeout().is_some_and(|t| t <= self.now) {
+                self.a.handle_timeout(self.now, &mut self.tone_a);
+            }
+            if self.b.poll_timeout().is_some_and(|t| t <= self.now) {
+                self.b.handle_timeout(self.now, &mut self.tone_b);
+            }
+        }
+        self.now = end;
+    }
+}
+
+fn digits(events: &[MediaEvent]) -> String {
+    events
+        .iter()
+        .filter_map(|e| match e {
+            MediaEvent::Digit(d) => Some(d.digit),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn audio_both_ways_with_rtcp_round_trip_and_a_clean_mos() {
+    let link = Link { delay_ms: 40, jitter_ms: 0, loss_percent: 0 };
+    let mut p = Pair::new(link, &MediaConfig::default(), Some(101));
+    p.run_for(Duration::from_secs(20));
+    for (name, r) in [("a", p.a.report(p.now)), ("b", p.b.report(p.now))] {
+        assert!((990..=1001).contains(&r.packets_sent), "{name}: {r:?}");
+        assert!(r.packets_received >= 990 && r.lost == 0, "{name}: {r:?}");
+        assert!(r.tone_frames >= 980, "{name} heard the other's tone: {r:?}");
+        let rtt = r.rtt_ms.expect("RTCP measured the round trip");
+        assert!((79.0..=81.0).contains(&rtt), "{name}: RTT {rtt}");
+        let send = r.send.expect("the far end's reports arrived");
+        assert_eq!(send.loss_percent, 0.0);
+        assert!(r.receive.quality.mos > 4.3, "{name}: {r:?}");
+    }
+}
+
+#[test]
+fn loss_and_jitter_show_in_the_report_and_lower_the_mos() {
+    let clean = {
+        let mut p =
+            Pair::new(Link { delay_ms: 40, jitter_ms: 0, loss_percent: 0 }, &MediaConfig::default(), None);
+        p.run_for(Duration::from_secs(20));
+        p.b.report(p.now)
+    };
+    let mut p =
+        Pair::new(Link { delay_ms: 40, jitter_ms: 30, loss_percent: 5 }, &MediaConfig::default(), None);
+    p.run_for(Duration::from_secs(20));
+    let r = p.b.report(p.now);
+    assert!((3.0..8.0).contains(&r.receive.loss_percent), "about 5 % lost: {r:?}");
+    assert!(r.concealed_frames > 20, "losses were concealed: {r:?}");
+    assert!(r.jitter_ms > 3.0, "jitter measured: {r:?}");
+    assert!(r.jitter_buffer_ms > clean.jitter_buffer_ms, "the buffer grew for the jitter: {r:?}");
+    assert!(
+        r.receive.quality.mos < clean.receive.quality.mos - 0.3,
+        "{} vs {}",
+        r.receive.quality.mos,
+        clean.receive.quality.mos
+    );
+    // A's view of its own stream comes from B's RTCP.
+    let send = p.a.report(p.now).send.expect("B reported");
+    assert!((2.0..9.0).contains(&send.loss_percent), "{send:?}");
+    assert!(r.tone_frames > 900, "PLC keeps the tone going: {r:?}");
+}
+
+#[test]
+fn dtmf_as_rfc_4733_events() {
+    let mut p =
+        Pair::new(Link { delay_ms: 20, jitter_ms: 10, loss_percent: 0 }, &MediaConfig::default(), Some(101));
+    p.run_for(Duration::from_millis(500));
+    p.a.send_dtmf("1234#*").expect("digits");
+    p.run_for(Duration::from_secs(3));
+    assert_eq!(digits(&p.events_b), "1234#*");
+    assert_eq!(p.b.report(p.now).digits, "1234#*");
+}
+
+#[test]
+fn dtmf_in_band_when_events_are_not_negotiated() {
+    let config =
+        MediaConfig { dtmf_outofband: DtmfOutOfBand::None, dtmf_inband: true, ..MediaConfig::default() };
+    let mut p = Pair::new(Link { delay_ms: 20, jitter_ms: 0, loss_percent: 0 }, &config, None);
+    p.run_for(Duration::from_millis(500));
+    p.a.send_dtmf("159").expect("digits");
+    p.run_for(Duration::from_secs(3));
+    assert_eq!(digits(&p.events_b), "159", "the Goertzel detector found the tones");
+}
+
+#[test]
+fn hold_stops_sending_and_resume_starts_again() {
+    let mut p =
+        Pair::new(Link { delay_ms: 20, jitter_ms: 0, loss_percent: 0 }, &MediaConfig::default(), None);
+    p.run_for(Duration::from_secs(2));
+    let before = p.b.report(p.now).packets_received;
+    let mut held = media(B, None);
+    held.direction = Direction::Inactive;
+    p.a.update(held, &MediaConfig::default(), 9);
+    p.run_for(Duration::from_secs(2));
+    let during = p.b.report(p.now).packets_received;
+    assert!(during - before <= 2, "nothing sent while held: {before} → {during}");
+    p.a.update(media(B, None), &MediaConfig::default(), 9);
+    p.run_for(Duration::from_secs(2));
+    let after = p.b.report(p.now).packets_received;
+    assert!(after - during >= 95, "sending again: {during} → {after}");
+    assert_eq!(p.b.report(p.now).lost, 0, "a pause is not loss (timestamps ran on)");
+}
+
+#[test]
+fn finish_sends_an_rtcp_bye_the_far_end_reports() {
+    let mut p =
+        Pair::new(Link { delay_ms: 10, jitter_ms: 0, loss_percent: 0 }, &MediaConfig::default(), None);
+    p.run_for(Duration::from_secs(1));
+    p.a.finish(p.now);
+    p.run_for(Duration::from_millis(100));
+    assert!(p.events_b.contains(&MediaEvent::FarEndBye), "{:?}", p.events_b);
+    assert_eq!(p.a.poll_timeout(), None, "nothing more from A");
+}

@@ -232,3 +232,54 @@ fn busy_when_baresip_refuses() {
     assert_eq!(code, 1, "{text}");
     assert!(text.contains("Ringing") && text.contains("Ended: 486 "), "{text}");
 }
+
+#[test]
+fn dtmf_from_sip7940_reaches_baresip_as_rfc_4733_events() {
+    let kam = Kamailio::start(KamOpts::default());
+    let proxy = format!("sip:127.0.0.1:{}", kam.port);
+    let far = Baresip::start(BaresipOpts::new("23456", "secret23456", &proxy));
+    assert!(!kam.wait_for_contacts("23456", Duration::from_secs(10)).is_empty(), "baresip registered");
+    let (code, text) = call(&kam, "23456", &["--duration", "3", "--dtmf", "159#"]);
+    assert_eq!(code, 0, "{text}");
+    let mut heard = String::new();
+    for _ in 0..4 {
+        let event = far.wait_event("CALL_DTMF_START", Duration::from_secs(5));
+        heard.push_str(event["param"].as_str().unwrap_or("?"));
+    }
+    assert_eq!(heard, "159#", "baresip's DTMF events");
+    assert!(kam.log().contains("telephone-event/8000"), "events were negotiated");
+}
+
+#[test]
+fn dtmf_from_baresip_is_reported_by_the_phone() {
+    let kam = Kamailio::start(KamOpts::default());
+    let dir = tempfile::tempdir().expect("tempdir");
+    let log_path = dir.path().join("phone.log");
+    let log = std::fs::File::create(&log_path).expect("log file");
+    let mut phone = sip7940_loopback(kam.port)
+        .args(["phone", "--bind", "127.0.0.1", "--auto-answer"])
+        .stderr(log)
+        .spawn()
+        .expect("start the phone");
+    assert!(!kam.wait_for_contacts("12345", Duration::from_secs(10)).is_empty(), "sip7940 registered");
+    let proxy = format!("sip:127.0.0.1:{}", kam.port);
+    let far = Baresip::start(BaresipOpts::new("23456", "secret23456", &proxy));
+    assert!(!kam.wait_for_contacts("23456", Duration::from_secs(10)).is_empty(), "baresip registered");
+    far.cmd("/dial 12345");
+    far.wait_event("CALL_ESTABLISHED", Duration::from_secs(10));
+    std::thread::sleep(Duration::from_millis(500));
+    // Keys pressed on baresip's console during a call go out as DTMF.
+    let keys = std::net::UdpSocket::bind("127.0.0.1:0").expect("udp");
+    for key in ["4", "7", "#"] {
+        keys.send_to(key.as_bytes(), ("127.0.0.1", far.cons_port)).expect("send a key");
+        std::thread::sleep(Duration::from_millis(300));
+    }
+    std::thread::sleep(Duration::from_millis(500));
+    far.cmd("/hangup");
+    let read = || std::fs::read_to_string(&log_path).unwrap_or_default();
+    assert!(peers::wait_until(Duration::from_secs(5), || read().contains("PCMU/8000 sent")), "{}", read());
+    let _ = phone.kill();
+    let _ = phone.wait();
+    let text = read();
+    assert!(text.contains("call 1: digits received: 47#"), "{text}");
+}

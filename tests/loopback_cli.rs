@@ -108,3 +108,43 @@ fn loopback_to_a_number_nobody_has_fails_with_the_status() {
     let problems = doc["calls"][0]["problems"].to_string();
     assert!(problems.contains("not answered: 404"), "{doc:#}");
 }
+
+#[test]
+fn five_percent_loss_lowers_the_mos_and_fails_the_bounds() {
+    let kam = Kamailio::start(KamOpts::default());
+    let port = free_udp_ports(1)[0];
+    let media = peers::free_port_block(20);
+    let run = |impair: &str| {
+        Command::new(env!("CARGO_BIN_EXE_sip7940"))
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .args(["--config-dir", "profiles/loopback", "--set", &format!("proxy1_port={}", kam.port)])
+            .args(["--set", &format!("voip_control_port={port}")])
+            .args([
+                "--set",
+                &format!("start_media_port={media}"),
+                "--set",
+                &format!("end_media_port={}", media + 19),
+            ])
+            .args(["loopback", "--duration", "4", "--json", "--impair-loss", impair])
+            .output()
+            .expect("run loopback")
+    };
+    let clean = run("0");
+    assert!(clean.status.success(), "{}", String::from_utf8_lossy(&clean.stdout));
+    let clean = json(&clean);
+    let lossy = run("5");
+    assert_eq!(lossy.status.code(), Some(1), "{}", String::from_utf8_lossy(&lossy.stdout));
+    let lossy = json(&lossy);
+    for dir in ["a_to_b", "b_to_a"] {
+        let (c, l) = (&clean["calls"][0][dir], &lossy["calls"][0][dir]);
+        let loss = l["loss_percent"].as_f64().unwrap_or_default();
+        assert!((1.5..10.0).contains(&loss), "{dir}: about 5 % lost: {l:#}");
+        let (mos_clean, mos_lossy) =
+            (c["mos"].as_f64().unwrap_or_default(), l["mos"].as_f64().unwrap_or_default());
+        assert!(mos_clean > 4.2, "{dir}: {c:#}");
+        assert!(mos_lossy < mos_clean - 0.2, "{dir}: MOS {mos_lossy} with loss vs {mos_clean}");
+        assert!(l["tone_share"].as_f64().unwrap_or_default() >= 0.8, "PLC keeps the tone: {l:#}");
+    }
+    let problems = lossy["calls"][0]["problems"].to_string();
+    assert!(problems.contains("lost (at most 1 %)"), "{problems}");
+}

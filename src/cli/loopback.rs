@@ -14,6 +14,7 @@ use super::{Cli, output};
 use crate::io::driver::{Driver, Stop, TraceOptions};
 use crate::io::media_task::{self, MediaHandle, MediaOptions};
 use crate::media::engine::EngineReport;
+use crate::media::lateness::{Lateness, LatenessSummary};
 use crate::media::source::ToneSource;
 use crate::media::tone::Level;
 use crate::ua::call::{CallId, CallState, EndReason};
@@ -120,6 +121,34 @@ pub struct CallReport {
     pub problems: Vec<String>,
 }
 
+/// The whole run.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Summary {
+    /// Calls placed.
+    pub calls: usize,
+    /// Calls within bounds.
+    pub passed: usize,
+    /// Mean INVITE-to-answer time, ms.
+    pub mean_setup_ms: f64,
+    /// Packets lost over all legs.
+    pub lost: i64,
+    /// How late frames left against their schedule, over every leg.
+    pub send_lateness: LatenessSummary,
+    /// The process's peak resident memory, kB (Linux).
+    pub peak_rss_kb: Option<u64>,
+}
+
+/// What `loopback` found.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Outcome {
+    /// Whether every call passed.
+    pub ok: bool,
+    /// The totals.
+    pub summary: Summary,
+    /// Each call.
+    pub calls: Vec<CallReport>,
+}
+
 /// A call's two legs while it runs.
 #[derive(Default)]
 struct Pair {
@@ -159,7 +188,7 @@ pub(super) fn run(cli: &Cli, args: &LoopbackArgs) -> ExitCode {
 }
 
 /// Registers the lines, runs the calls and returns the exit code and the reports.
-pub async fn loopback(driver: &mut Driver, args: &LoopbackArgs) -> (ExitCode, Vec<CallReport>) {
+pub async fn loopback(driver: &mut Driver, args: &LoopbackArgs) -> (ExitCode, Outcome) {
     let shutdown = shutdown_signal();
     tokio::pin!(shutdown);
     let number = match &args.to {
@@ -168,7 +197,7 @@ pub async fn loopback(driver: &mut Driver, args: &LoopbackArgs) -> (ExitCode, Ve
             Some(l) => l.name.clone(),
             None => {
                 eprintln!("sip7940 loopback: line 2 is not provisioned; give --to NUMBER");
-                return (ExitCode::from(2), vec![]);
+                return (ExitCode::from(2), Outcome::default());
             }
         },
     };
@@ -193,7 +222,7 @@ pub async fn loopback(driver: &mut Driver, args: &LoopbackArgs) -> (ExitCode, Ve
         .collect();
     if !failed.is_empty() {
         eprintln!("sip7940 loopback: not registered: {}", failed.join(", "));
-        return (ExitCode::from(2), vec![]);
+        return (ExitCode::from(2), Outcome::default());
     }
 
     let nat = driver.phone.config().nat.clone();
@@ -356,7 +385,7 @@ pub async fn loopback(driver: &mut Driver, args: &LoopbackArgs) -> (ExitCode, Ve
             }
             Err(e) => {
                 eprintln!("sip7940 loopback: socket error: {e}");
-                return (ExitCode::from(3), vec![]);
+                return (ExitCode::from(3), Outcome::default());
             }
             _ => {}
         }
@@ -364,7 +393,27 @@ pub async fn loopback(driver: &mut Driver, args: &LoopbackArgs) -> (ExitCode, Ve
     let ours = args.to.is_none();
     let reports: Vec<CallReport> = pairs.iter().map(|p| report(p, args, ours)).collect();
     let ok = !reports.is_empty() && reports.iter().all(|r| r.problems.is_empty());
-    (ExitCode::from(if ok { 0 } else { 1 }), reports)
+    let mut lateness = Lateness::default();
+    for r in pairs.iter().flat_map(|p| [&p.report_a, &p.report_b]).flatten() {
+        lateness.merge(&r.send_lateness_histogram);
+    }
+    let setups: Vec<f64> = reports.iter().filter_map(|r| r.setup_ms).collect();
+    let summary = Summary {
+        calls: reports.len(),
+        passed: reports.iter().filter(|r| r.problems.is_empty()).count(),
+        mean_setup_ms: if setups.is_empty() { 0.0 } else { setups.iter().sum::<f64>() / setups.len() as f64 },
+        lost: reports.iter().flat_map(|r| [&r.a_to_b, &r.b_to_a]).flatten().map(|d| d.lost).sum(),
+        send_lateness: lateness.summary(),
+        peak_rss_kb: peak_rss_kb(),
+    };
+    (ExitCode::from(if ok { 0 } else { 1 }), Outcome { ok, summary, calls: reports })
+}
+
+/// `VmHWM` of this process (Linux), kB.
+fn peak_rss_kb() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
 }
 
 fn direction(from: &EngineReport, to: &EngineReport, connected_s: f64) -> DirectionReport {
@@ -442,13 +491,12 @@ fn report(pair: &Pair, args: &LoopbackArgs, ours: bool) -> CallReport {
 }
 
 /// Prints the reports: a table per call (or a summary for many), or JSON.
-pub fn print_reports(args: &LoopbackArgs, reports: &[CallReport]) {
+pub fn print_reports(args: &LoopbackArgs, outcome: &Outcome) {
     if args.json {
-        let ok = !reports.is_empty() && reports.iter().all(|r| r.problems.is_empty());
-        let doc = serde_json::json!({ "ok": ok, "calls": reports });
-        let _ = output::print(&format!("{doc:#}\n"));
+        let _ = output::print(&format!("{:#}\n", serde_json::json!(outcome)));
         return;
     }
+    let reports = &outcome.calls;
     let mut text = String::new();
     for r in reports.iter().take(if reports.len() > 10 { 0 } else { reports.len() }) {
         text.push_str(&format!(
@@ -479,17 +527,21 @@ pub fn print_reports(args: &LoopbackArgs, reports: &[CallReport]) {
             text.push_str(&format!("  problem: {p}\n"));
         }
     }
-    let failed = reports.iter().filter(|r| !r.problems.is_empty()).count();
-    let setups: Vec<f64> = reports.iter().filter_map(|r| r.setup_ms).collect();
-    let mean_setup = if setups.is_empty() { 0.0 } else { setups.iter().sum::<f64>() / setups.len() as f64 };
+    let s = &outcome.summary;
     text.push_str(&format!(
-        "{} call(s), {} passed, {} failed; mean setup {:.1} ms\n",
-        reports.len(),
-        reports.len() - failed,
-        failed,
-        mean_setup
+        "{} call(s), {} passed, {} failed; mean setup {:.1} ms; lost {}; send lateness p50 {} µs, \
+         p99 {} µs, max {} µs{}\n",
+        s.calls,
+        s.passed,
+        s.calls - s.passed,
+        s.mean_setup_ms,
+        s.lost,
+        s.send_lateness.p50_us,
+        s.send_lateness.p99_us,
+        s.send_lateness.max_us,
+        s.peak_rss_kb.map(|kb| format!("; peak RSS {:.1} MB", kb as f64 / 1024.0)).unwrap_or_default()
     ));
-    if failed > 0 && reports.len() > 10 {
+    if s.calls > s.passed && reports.len() > 10 {
         for r in reports.iter().filter(|r| !r.problems.is_empty()).take(5) {
             text.push_str(&format!("call {}: {}\n", r.call, r.problems.join("; ")));
         }

@@ -21,6 +21,7 @@
 //!   (which packets belong to the stream), [`playout_delay`] (how much delay to add, and when
 //!   to insert or drop a frame) and [`plc`] (decoders and G.711 packet-loss concealment).
 //! * [`engine`]: one call's media put together (sans-IO): send, receive, DTMF, RTCP, report.
+//! * [`lateness`]: how late frames leave against their schedule (histogram, percentiles).
 //! * [`pacer`]: 20 ms frames on an absolute schedule; [`source`] / [`sink`]: where frames
 //!   come from and go to (tone, samples, silence; collect, null).
 //!
@@ -44,6 +45,7 @@ pub mod g711;
 pub mod goertzel;
 pub mod jitter;
 pub mod jitter_source;
+pub mod lateness;
 pub mod pacer;
 pub mod playout_delay;
 pub mod plc;

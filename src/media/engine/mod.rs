@@ -29,6 +29,7 @@ use crate::media::dtmf_sender::{DtmfSender, DtmfTiming, FrameOut};
 use crate::media::g711::Law;
 use crate::media::goertzel::Goertzel;
 use crate::media::jitter::JitterBuffer;
+use crate::media::lateness::Lateness;
 use crate::media::pacer::Pacer;
 use crate::media::plc::G711Decoder;
 use crate::media::rtcp::RtcpError;
@@ -106,6 +107,7 @@ pub struct MediaEngine {
     encoded: [u8; FRAME_SAMPLES],
     tone_frames: u64,
     played_frames: u64,
+    lateness: Lateness,
     digits: Vec<DigitEvent>,
     digits_heard: String,
     transmits: VecDeque<MediaTransmit>,
@@ -165,6 +167,7 @@ impl MediaEngine {
             encoded: [0; FRAME_SAMPLES],
             tone_frames: 0,
             played_frames: 0,
+            lateness: Lateness::default(),
             digits: Vec::new(),
             digits_heard: String::new(),
             transmits: VecDeque::new(),
@@ -221,6 +224,9 @@ impl MediaEngine {
             return;
         }
         let tick = self.pacer.on_tick(now);
+        if tick.due > 0 {
+            self.lateness.record(tick.lateness);
+        }
         for _ in 0..tick.due {
             self.send_frame(source);
             if self.self_clocked {
@@ -288,6 +294,11 @@ impl MediaEngine {
     /// The next event.
     pub fn poll_event(&mut self) -> Option<MediaEvent> {
         self.events.pop_front()
+    }
+
+    /// How late frames went out against their schedule (to merge over many calls).
+    pub fn lateness(&self) -> &Lateness {
+        &self.lateness
     }
 
     /// The audio played so far (8 kHz mono), when recording; emptied.

@@ -3,6 +3,7 @@
 //! each direction.
 
 use super::MediaEngine;
+use crate::media::lateness::{Lateness, LatenessSummary};
 use crate::media::quality::{Codec, Quality, QualityInput, estimate, one_way_delay_ms};
 use crate::sdp::AudioCodec;
 use serde::Serialize;
@@ -53,6 +54,11 @@ pub struct EngineReport {
     pub tone_frames: u64,
     /// Digits the far end sent, in order.
     pub digits: String,
+    /// How late our frames left against their 20 ms schedule.
+    pub send_lateness: LatenessSummary,
+    /// The same as a histogram, to merge over calls.
+    #[serde(skip)]
+    pub send_lateness_histogram: Lateness,
     /// What we received, and how it would sound.
     pub receive: DirectionQuality,
     /// What the far end reported receiving from us (its RTCP), if it did.
@@ -106,6 +112,8 @@ impl MediaEngine {
             frames_played: self.played_frames,
             tone_frames: self.tone_frames,
             digits: self.digits_heard.clone(),
+            send_lateness: self.lateness.summary(),
+            send_lateness_histogram: self.lateness.clone(),
             receive,
             send,
         }

@@ -36,6 +36,7 @@ impl Phone {
                 CallCtx { now, config: &self.config, rng: &mut self.rng, advertised, actions: &mut actions };
             OutgoingCall::dial(id, line, number, destination, rtp_port, &mut ctx)?
         };
+        self.track(id, call.call_id().to_owned());
         self.calls.insert(id, (call, advertised));
         self.apply_call_actions(now, id, advertised, actions);
         Ok(id)
@@ -91,8 +92,20 @@ impl Phone {
 
     /// Whether any call is not over (for busy and `call_waiting`).
     pub(super) fn has_live_call(&self) -> bool {
-        let ids = self.calls.keys().chain(self.incoming.keys()).chain(self.sessions.keys());
-        ids.filter_map(|id| self.call_state(*id)).any(|s| !matches!(s, CallState::Ended(_)))
+        !self.live.is_empty()
+    }
+
+    /// A new call: live, and found by its SIP Call-ID.
+    pub(super) fn track(&mut self, id: CallId, call_id: String) {
+        self.live.insert(id);
+        self.by_call_id.entry(call_id).or_default().push(id);
+    }
+
+    /// The calls with the SIP Call-ID of `msg`.
+    fn calls_with_call_id(&self, msg: &Message<'_>) -> Vec<CallId> {
+        let Ok(call_id) = msg.call_id() else { return Vec::new() };
+        let call_id = String::from_utf8_lossy(call_id);
+        self.by_call_id.get(call_id.as_ref()).cloned().unwrap_or_default()
     }
 
     /// Where requests of `line` go: the outbound proxy or the line's proxy, as resolved by
@@ -169,6 +182,7 @@ impl Phone {
                 }
                 CallAction::Changed(state) => {
                     if matches!(state, CallState::Ended(_)) {
+                        self.live.remove(&id);
                         self.forget.push_back((now + self.timers.timeout(), id));
                     }
                     self.outputs.push_back(Output::Event(Event::Call { id, state }));
@@ -209,7 +223,8 @@ impl Phone {
             return true;
         }
         // A call whose INVITE transaction is over (Timer B) is answered after all.
-        let Some(id) = self.calls.iter().find(|(_, (c, _))| c.owns(msg)).map(|(id, _)| *id) else {
+        let ids = self.calls_with_call_id(msg);
+        let Some(id) = ids.into_iter().find(|id| self.calls.get(id).is_some_and(|(c, _)| c.owns(msg))) else {
             return false;
         };
         self.with_call(now, id, |call, ctx| call.on_invite_response(ctx, msg));
@@ -232,7 +247,8 @@ impl Phone {
     }
 
     fn session_of(&self, msg: &Message<'_>) -> Option<CallId> {
-        self.sessions.iter().find(|(_, (s, _))| s.in_dialog(msg)).map(|(id, _)| *id)
+        let ids = self.calls_with_call_id(msg);
+        ids.into_iter().find(|id| self.sessions.get(id).is_some_and(|(s, _)| s.in_dialog(msg)))
     }
 
     /// A request inside the dialog of an answered call (ACK included): the call and what
@@ -266,35 +282,44 @@ impl Phone {
             self.forget.pop_front();
             // A call may end, linger and be forgotten only once it is over everywhere.
             if self.call_state(id).is_some_and(|s| matches!(s, CallState::Ended(_))) {
+                if let Some(call_id) = self.sip_call_id(id).map(str::to_owned)
+                    && let Some(ids) = self.by_call_id.get_mut(&call_id)
+                {
+                    ids.retain(|i| *i != id);
+                    if ids.is_empty() {
+                        self.by_call_id.remove(&call_id);
+                    }
+                }
                 self.calls.remove(&id);
                 self.incoming.remove(&id);
                 self.sessions.remove(&id);
             }
         }
         let due: Vec<CallId> = self
-            .calls
+            .live
             .iter()
-            .filter(|(_, (c, _))| c.poll_timeout().is_some_and(|t| t <= now))
-            .map(|(id, _)| *id)
+            .filter(|id| self.calls.get(id).and_then(|(c, _)| c.poll_timeout()).is_some_and(|t| t <= now))
+            .copied()
             .collect();
         for id in due {
             self.with_call(now, id, |call, ctx| call.on_timeout(ctx));
         }
         let due: Vec<CallId> = self
-            .sessions
+            .live
             .iter()
-            .filter(|(_, (s, _))| s.poll_timeout().is_some_and(|t| t <= now))
-            .map(|(id, _)| *id)
+            .filter(|id| self.sessions.get(id).and_then(|(s, _)| s.poll_timeout()).is_some_and(|t| t <= now))
+            .copied()
             .collect();
         for id in due {
             self.with_session(now, id, |s, ctx| s.on_timeout(ctx));
         }
     }
 
-    /// The earliest call timer.
+    /// The earliest call timer (only calls not yet ended have any).
     pub(super) fn calls_poll_timeout(&self) -> Option<Instant> {
-        let calls = self.calls.values().filter_map(|(c, _)| c.poll_timeout());
-        let sessions = self.sessions.values().filter_map(|(s, _)| s.poll_timeout());
+        let calls = self.live.iter().filter_map(|id| self.calls.get(id).and_then(|(c, _)| c.poll_timeout()));
+        let sessions =
+            self.live.iter().filter_map(|id| self.sessions.get(id).and_then(|(s, _)| s.poll_timeout()));
         calls.chain(sessions).min()
     }
 }

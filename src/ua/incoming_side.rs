@@ -30,6 +30,7 @@ impl Phone {
         let id = CallId(self.next_call);
         let (call, answers) = IncomingCall::ring(id, req, bytes, peer, &mut self.rng);
         let caller = call.caller.clone();
+        self.track(id, call.call_id.clone());
         self.incoming.insert(id, (call, key));
         self.outputs.push_back(super::phone::Output::Event(super::phone::Event::IncomingCall { id, caller }));
         self.apply_answers(now, id, from, answers);
@@ -93,9 +94,8 @@ impl Phone {
 
     /// CANCEL of the INVITE whose transaction is `target`.
     pub(super) fn incoming_cancel(&mut self, now: Instant, target: &ServerKey) {
-        let Some(id) = self.incoming.iter().find(|(_, (_, k))| k == target).map(|(id, _)| *id) else {
-            return;
-        };
+        let ringing = self.live.iter().filter(|id| self.incoming.get(id).is_some_and(|(_, k)| k == target));
+        let Some(id) = ringing.copied().next() else { return };
         let Some((call, _)) = self.incoming.get_mut(&id) else { return };
         let from = call.peer;
         let answers = call.on_cancel();

@@ -206,6 +206,10 @@ pub struct Phone {
     /// Ended calls, and when to forget them (64·T1 after the end: late retransmissions
     /// still find their call until then).
     pub(super) forget: VecDeque<(Instant, CallId)>,
+    /// Calls not yet ended: the only ones timers and busy checks look at.
+    pub(super) live: std::collections::BTreeSet<CallId>,
+    /// Calls by SIP Call-ID (both legs of a call between two of our lines share one).
+    pub(super) by_call_id: HashMap<String, Vec<CallId>>,
     pub(super) resolving: HashMap<u64, ResolveFor>,
     pub(super) next_token: u64,
     pub(super) outputs: VecDeque<Output>,
@@ -247,6 +251,8 @@ impl Phone {
             sessions: BTreeMap::new(),
             next_call: 0,
             forget: VecDeque::new(),
+            live: std::collections::BTreeSet::new(),
+            by_call_id: HashMap::new(),
             resolving: HashMap::new(),
             next_token: 0,
             outputs: VecDeque::new(),

@@ -283,3 +283,33 @@ fn dtmf_from_baresip_is_reported_by_the_phone() {
     let text = read();
     assert!(text.contains("call 1: digits received: 47#"), "{text}");
 }
+
+#[test]
+fn call_stats_headers_ride_on_bye_and_its_200() {
+    let kam = Kamailio::start(KamOpts::default());
+    let dir = tempfile::tempdir().expect("tempdir");
+    let log = std::fs::File::create(dir.path().join("callee.log")).expect("log file");
+    let mut callee = sip7940_loopback(kam.port)
+        .args(["--set", "line2_name=23456", "--set", "line1_name=\"\"", "--set", "call_stats=1"])
+        .args(["phone", "--bind", "127.0.0.1", "--auto-answer", "--duration", "2.5"])
+        .stderr(log)
+        .spawn()
+        .expect("start the callee");
+    assert!(!kam.wait_for_contacts("23456", Duration::from_secs(10)).is_empty(), "the callee registered");
+    let (code, text) = call(&kam, "23456", &["--duration", "10", "--set", "call_stats=1"]);
+    let _ = callee.kill();
+    let _ = callee.wait();
+    assert_eq!(code, 0, "{text}");
+    let log = kam.log();
+    let bye = log.find("BYE sip:").map(|i| &log[i..]).unwrap_or_default();
+    assert!(
+        bye.contains("RTP-RxStat: Dur=") && bye.contains("RTP-TxStat: Dur="),
+        "the callee's BYE:\n{}",
+        kam.log_tail(80)
+    );
+    assert!(
+        bye.contains("CSeq: 1 BYE\r\nRTP") || bye.matches("RTP-RxStat: Dur=").count() >= 2,
+        "and the caller's 200:\n{}",
+        kam.log_tail(80)
+    );
+}

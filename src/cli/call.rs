@@ -136,12 +136,20 @@ pub(super) fn run(cli: &Cli, args: &CallArgs) -> ExitCode {
         let started = Instant::now();
         let record = args.record.is_some();
         let mut done_steps = 0usize;
+        let stats_wanted = driver.phone.config().media.call_stats;
         let mut timeline = Timeline::default();
         loop {
             // Return to this loop as soon as anything happens to the call.
             let events = std::cell::RefCell::new(Vec::new());
             let steps = connected_at.map(|t| schedule(args, t)).unwrap_or_default();
-            let deadline = steps.get(done_steps).map(|(at, _)| *at);
+            // With `call_stats : 1` the phone gets the media figures every half second, for the
+            // RTP-RxStat/RTP-TxStat headers of whichever BYE comes.
+            if let Some(stats) = media.as_ref().filter(|_| stats_wanted).and_then(MediaHandle::call_stats) {
+                driver.phone.set_call_stats(id, stats);
+            }
+            let next_stats =
+                (stats_wanted && media.is_some()).then(|| Instant::now() + Duration::from_millis(500));
+            let deadline = [steps.get(done_steps).map(|(at, _)| *at), next_stats].into_iter().flatten().min();
             let stop = driver
                 .run_until(
                     deadline,
@@ -214,6 +222,9 @@ pub(super) fn run(cli: &Cli, args: &CallArgs) -> ExitCode {
                             Step::Hold => driver.phone.hold(now, id),
                             Step::Resume => driver.phone.resume(now, id),
                             Step::Hangup => {
+                                if let Some(stats) = media.as_ref().and_then(MediaHandle::call_stats) {
+                                    driver.phone.set_call_stats(id, stats);
+                                }
                                 driver.phone.hangup(now, id);
                                 true
                             }

@@ -102,7 +102,18 @@ async fn calls_loop<S: std::future::Future<Output = ()>>(
     let mut hangups: Vec<(CallId, Instant)> = Vec::new();
     loop {
         let events = std::cell::RefCell::new(Vec::new());
-        let deadline = pending.iter().chain(hangups.iter()).map(|(_, t)| *t).min();
+        // With `call_stats : 1` the phone gets each call's media figures every half second, for
+        // the RTP-RxStat/RTP-TxStat headers of whichever BYE comes.
+        let stats_wanted = driver.phone.config().media.call_stats && !running.is_empty();
+        if stats_wanted {
+            for (id, handle) in &running {
+                if let Some(stats) = handle.call_stats() {
+                    driver.phone.set_call_stats(*id, stats);
+                }
+            }
+        }
+        let next_stats = stats_wanted.then(|| Instant::now() + Duration::from_millis(500));
+        let deadline = pending.iter().chain(hangups.iter()).map(|(_, t)| *t).chain(next_stats).min();
         let stop = driver
             .run_until(
                 deadline,

@@ -79,9 +79,13 @@ pub struct MediaOptions {
     pub impair_loss: f64,
 }
 
+/// The `RTP-RxStat` and `RTP-TxStat` header values, as (name, value) pairs.
+pub type CallStats = [(&'static str, String); 2];
+
 /// A running media task.
 pub struct MediaHandle {
     stop: Option<oneshot::Sender<()>>,
+    stats: watch::Receiver<Option<CallStats>>,
     update: watch::Sender<Media>,
     dtmf: mpsc::UnboundedSender<String>,
     events: mpsc::UnboundedReceiver<MediaEvent>,
@@ -92,6 +96,11 @@ impl MediaHandle {
     /// The media changed (hold, resume, a new address or codec from a re-INVITE).
     pub fn update(&self, media: Media) {
         self.update.send_replace(media);
+    }
+
+    /// The 7940's call statistics headers, as of the last quarter second.
+    pub fn call_stats(&self) -> Option<CallStats> {
+        self.stats.borrow().clone()
     }
 
     /// Sends digits (`0-9*#A-D`) by the DTMF policy.
@@ -144,13 +153,20 @@ pub fn spawn(
     let (update_tx, mut updates) = watch::channel(media);
     let (dtmf_tx, mut dtmf_rx) = mpsc::unbounded_channel::<String>();
     let (events_tx, events) = mpsc::unbounded_channel();
+    let (stats_tx, stats) = watch::channel(None);
     let seed = options.seed;
     let drop_below = (options.impair_loss.clamp(0.0, 100.0) / 100.0 * f64::from(u32::MAX)) as u32;
     let mut impair = StdRng::seed_from_u64(seed ^ 0x5eed);
     let join = tokio::spawn(async move {
         let mut rtp_buf = vec![0u8; 2048];
         let mut rtcp_buf = vec![0u8; 2048];
+        let mut next_stats = Instant::now();
         loop {
+            let now = Instant::now();
+            if now >= next_stats {
+                stats_tx.send_replace(Some(engine.call_stats(now)));
+                next_stats = now + std::time::Duration::from_millis(250);
+            }
             while let Some(t) = engine.poll_transmit() {
                 if !t.rtcp && drop_below > 0 && impair.next_u32() < drop_below {
                     continue;
@@ -203,5 +219,5 @@ pub fn spawn(
         }
         Some(MediaReport { figures: engine.report(now), recorded: engine.take_recording() })
     });
-    Ok(MediaHandle { stop: Some(stop_tx), update: update_tx, dtmf: dtmf_tx, events, join })
+    Ok(MediaHandle { stop: Some(stop_tx), stats, update: update_tx, dtmf: dtmf_tx, events, join })
 }

@@ -51,6 +51,15 @@ impl Phone {
         }
     }
 
+    /// The call's RTP statistics, for the `RTP-RxStat` / `RTP-TxStat` headers of its BYE
+    /// and of the 200 to the far end's BYE when `call_stats : 1` (the io edge keeps them
+    /// current).
+    pub fn set_call_stats(&mut self, id: CallId, stats: [(&'static str, String); 2]) {
+        if let Some((s, _)) = self.sessions.get_mut(&id) {
+            s.set_call_stats(stats);
+        }
+    }
+
     /// Puts an answered call on hold (re-INVITE `sendonly`); false when `id` is not one.
     pub fn hold(&mut self, now: Instant, id: CallId) -> bool {
         self.with_session(now, id, |s, ctx| s.hold_call(ctx))

@@ -44,18 +44,20 @@ impl Phone {
             match self.session_request(now, req) {
                 Some((id, Some(reply))) => {
                     let tag = self.session_tag(id).unwrap_or_default();
-                    let sent = self.respond_tagged(
-                        now,
-                        from,
-                        &key,
-                        req,
-                        reply.code,
-                        &reply.headers,
-                        &tag,
-                        reply.body,
+                    let code = reply.code;
+                    let sent = self.build_tagged(from, req, code, &reply.headers, Some(&tag)).and_then(
+                        |mut resp| {
+                            for (name, value) in reply.named {
+                                resp.headers.push_named(name, value);
+                            }
+                            if let Some(body) = reply.body {
+                                resp = resp.with_body(body);
+                            }
+                            self.send_in_transaction(now, from, &key, req, code, &resp)
+                        },
                     );
                     if req.method() == Some(Method::Invite)
-                        && reply.code / 100 == 2
+                        && code / 100 == 2
                         && let Some(bytes) = sent
                     {
                         self.session_sent_2xx(id, bytes);
@@ -185,6 +187,20 @@ impl Phone {
         if let Some(body) = body {
             resp = resp.with_body(body);
         }
+        self.send_in_transaction(now, from, key, req, code, &resp)
+    }
+
+    /// Sends `resp` in the request's server transaction, creating it if needed; returns
+    /// the bytes sent.
+    fn send_in_transaction(
+        &mut self,
+        now: Instant,
+        from: SocketAddr,
+        key: &ServerKey,
+        req: &Message<'_>,
+        code: u16,
+        resp: &Response,
+    ) -> Option<Vec<u8>> {
         let bytes = resp.to_bytes();
         if !self.servers.contains_key(key) {
             let peer = req.top_via().map(|v| response_destination(&v, from)).unwrap_or(from);

@@ -3,6 +3,7 @@
 //! each direction.
 
 use super::MediaEngine;
+use crate::media::call_stats::{RxStat, TxStat, call_stats_headers};
 use crate::media::lateness::{Lateness, LatenessSummary};
 use crate::media::quality::{Codec, Quality, QualityInput, estimate, one_way_delay_ms};
 use crate::sdp::AudioCodec;
@@ -73,6 +74,15 @@ fn codec_of(codec: AudioCodec) -> (Codec, &'static str) {
 }
 
 impl MediaEngine {
+    /// The 7940's `RTP-RxStat` / `RTP-TxStat` header values for BYE and its 200
+    /// (`call_stats : 1`), for the media so far.
+    pub fn call_stats(&self, now: Instant) -> [(&'static str, String); 2] {
+        let running = now.saturating_duration_since(self.start);
+        let rx = RxStat::from_receiver(&self.stats, running);
+        let tx = TxStat::from_sender(&self.sender, running);
+        call_stats_headers(&rx, &tx)
+    }
+
     /// The figures so far.
     pub fn report(&self, _now: Instant) -> EngineReport {
         let counters = self.stats.counters();

@@ -65,13 +65,15 @@ pub struct Reply {
     pub code: u16,
     /// Extra headers.
     pub headers: Vec<(HeaderName, String)>,
+    /// Extra headers the codec has no name for (`RTP-RxStat`).
+    pub named: Vec<(&'static str, String)>,
     /// An SDP body.
     pub body: Option<Vec<u8>>,
 }
 
 impl Reply {
     fn status(code: u16) -> Self {
-        Reply { code, headers: Vec::new(), body: None }
+        Reply { code, headers: Vec::new(), named: Vec::new(), body: None }
     }
 }
 
@@ -119,6 +121,8 @@ pub struct Session {
     retry_at: Option<Instant>,
     /// We hung up before the ACK of our 2xx: BYE when it comes (or at the give-up).
     bye_after_ack: bool,
+    /// `RTP-RxStat` / `RTP-TxStat` for BYE and its 200 (`call_stats : 1`).
+    call_stats: Option<[(&'static str, String); 2]>,
     auth: Option<DigestClient>,
     timers: TimerConfig,
     connected_at: Instant,
@@ -170,6 +174,7 @@ impl Session {
             acked: None,
             retry_at: None,
             bye_after_ack: false,
+            call_stats: None,
             auth: est.auth,
             timers: TimerConfig::from(&ctx.config.timers),
             connected_at: ctx.now,
@@ -254,6 +259,19 @@ impl Session {
     /// Who holds the call, if anyone.
     pub fn hold(&self) -> Option<Hold> {
         Hold::of(self.local_hold, self.remote_hold)
+    }
+
+    /// The RTP statistics for the `call_stats` headers.
+    pub fn set_call_stats(&mut self, stats: [(&'static str, String); 2]) {
+        self.call_stats = Some(stats);
+    }
+
+    /// The `call_stats` headers, when configured and known.
+    fn stats_headers(&self, ctx: &CallCtx<'_>) -> Vec<(&'static str, String)> {
+        match (&self.call_stats, ctx.config.media.call_stats) {
+            (Some(stats), true) => stats.to_vec(),
+            _ => Vec::new(),
+        }
     }
 
     /// How long the call has been connected.

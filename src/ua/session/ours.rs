@@ -93,7 +93,10 @@ impl Session {
         self.bye_after_ack = false;
         let (via, branch) = via(ctx);
         let to = self.next_hop();
-        let bye = self.dialog.request(Method::Bye, &via).with(HeaderName::UserAgent, crate::ua::PRODUCT);
+        let mut bye = self.dialog.request(Method::Bye, &via).with(HeaderName::UserAgent, crate::ua::PRODUCT);
+        for (name, value) in self.stats_headers(ctx) {
+            bye.headers.push_named(name, value);
+        }
         ctx.actions.push(CallAction::Send { request: bye, branch, to });
         self.theirs = None;
         self.ours = None;

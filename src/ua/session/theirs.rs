@@ -45,7 +45,7 @@ impl Session {
                 self.ours = None;
                 self.retry_at = None;
                 self.set_state(ctx, CallState::Ended(reason));
-                Reply::status(200)
+                Reply { named: self.stats_headers(ctx), ..Reply::status(200) }
             }
             Method::Invite => self.on_reinvite(ctx, req, cseq),
             Method::Options => Reply {
@@ -54,10 +54,16 @@ impl Session {
                     (HeaderName::Allow, allow_value()),
                     (HeaderName::Accept, "application/sdp".to_owned()),
                 ],
+                named: Vec::new(),
                 body: None,
             },
             Method::Info => Reply::status(200),
-            _ => Reply { code: 501, headers: vec![(HeaderName::Allow, allow_value())], body: None },
+            _ => Reply {
+                code: 501,
+                headers: vec![(HeaderName::Allow, allow_value())],
+                named: Vec::new(),
+                body: None,
+            },
         })
     }
 
@@ -70,6 +76,7 @@ impl Session {
             return Reply {
                 code: 500,
                 headers: vec![(HeaderName::RetryAfter, wait.to_string())],
+                named: Vec::new(),
                 body: None,
             };
         }
@@ -80,6 +87,7 @@ impl Session {
                 (HeaderName::Allow, allow_value()),
                 (HeaderName::ContentType, "application/sdp".to_owned()),
             ],
+            named: Vec::new(),
             body: Some(body.to_bytes()),
         };
         if req.body.is_empty() {

@@ -12,12 +12,16 @@
 //!   reordering, RFC 3550 jitter); [`stats`]: per-call figures.
 //! * [`pacer`]: 20 ms frames on an absolute schedule; [`source`] / [`sink`]: where frames
 //!   come from and go to (tone, samples, silence; collect, null).
+//! * [`pcm`]: sound-card sample formats and channel mixing; [`resample`]: streaming
+//!   sample-rate conversion between the sound card's rate and 8 kHz (or 48 kHz).
 
 pub mod cadence;
 pub mod dtmf;
 pub mod g711;
 pub mod goertzel;
 pub mod pacer;
+pub mod pcm;
+pub mod resample;
 pub mod rtp;
 pub mod rtp_receiver;
 pub mod sink;

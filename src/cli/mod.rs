@@ -5,11 +5,13 @@ mod boot;
 mod call;
 mod check;
 mod demo;
+mod devices;
 pub mod diagnose;
 mod loopback;
 mod output;
 mod phone;
 mod register;
+mod sound_test;
 
 use crate::config::Mac;
 use clap::{Parser, Subcommand};
@@ -62,6 +64,11 @@ pub enum Command {
     /// Zero configuration: a built-in demo registrar on 127.0.0.1 and a phone with two
     /// lines that call each other; prints the `sh reg` table and the quality report.
     Demo(demo::DemoArgs),
+    /// List the audio devices (microphones, loudspeakers) with their default rate, channels
+    /// and sample format, the defaults marked. Without a sound card, one line saying so.
+    /// Exit 0 (also without a sound card), 2 when the sound system fails otherwise.
+    /// --test plays a test tone and listens instead.
+    Devices(devices::DevicesArgs),
 }
 
 /// `KEY=VALUE`, with the value optionally in double quotes.
@@ -120,6 +127,7 @@ pub fn run() -> ExitCode {
         Command::Call(args) => call::run(&cli, args),
         Command::Loopback(args) => loopback::run(&cli, args),
         Command::Demo(args) => demo::run(&cli, args),
+        Command::Devices(args) => devices::run(&cli, args),
     }
 }
 

@@ -1,6 +1,8 @@
-//! The edge: everything that touches the file system, sockets, the clock or the sound card.
+//! The edge: everything that touches the file system, sockets, the clock or the sound card
+//! (the sound card only in [`audio`]).
 //! The rest of the crate is fed from here.
 
+pub mod audio;
 pub mod clock;
 pub mod config_dir;
 pub mod driver;

@@ -24,6 +24,8 @@
 //! * [`lateness`]: how late frames leave against their schedule (histogram, percentiles).
 //! * [`pacer`]: 20 ms frames on an absolute schedule; [`source`] / [`sink`]: where frames
 //!   come from and go to (tone, samples, silence; collect, null).
+//! * [`pcm`]: sound-card sample formats and channel mixing; [`resample`]: streaming
+//!   sample-rate conversion between the sound card's rate and 8 kHz (or 48 kHz).
 //!
 //! DTMF, both ways:
 //!
@@ -51,6 +53,8 @@ pub mod playout_delay;
 pub mod plc;
 pub mod quality;
 pub mod rtcp;
+pub mod pcm;
+pub mod resample;
 pub mod rtp;
 pub mod rtp_receiver;
 pub mod sink;

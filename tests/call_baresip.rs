@@ -170,14 +170,32 @@ fn sip7940_calls_sip7940_which_hangs_up_after_its_duration() {
     // The callee: line 2 of the profile only, answering and hanging up 1 s later.
     let mut callee = sip7940_loopback(kam.port)
         .args(["--set", "line2_name=23456", "--set", "line1_name=\"\""])
-        .args(["phone", "--bind", "127.0.0.1", "--auto-answer", "--duration", "1", "--tone", "400"])
+        .args([
+            "phone",
+            "--bind",
+            "127.0.0.1",
+            "--auto-answer",
+            "--duration",
+            "1",
+            "--tone",
+            "400",
+            "--audio",
+        ])
         .stderr(log)
         .spawn()
         .expect("start the callee");
     assert!(!kam.wait_for_contacts("23456", Duration::from_secs(10)).is_empty(), "the callee registered");
-    let (code, text) = call(&kam, "23456", &["--duration", "10", "--json"]);
+    // `--audio` on a machine without a sound card: one line, and the call goes on headless.
+    let (code, text) = call(&kam, "23456", &["--duration", "10", "--json", "--audio"]);
     let _ = callee.kill();
     let _ = callee.wait();
+    let callee_log = std::fs::read_to_string(&log_path).unwrap_or_default();
+    for (who, said) in [("caller", &text), ("callee", &callee_log)] {
+        let lines: Vec<&str> = said.lines().filter(|l| l.contains("no sound card")).collect();
+        assert_eq!(lines.len(), 1, "{who}: one line about the sound card:\n{said}");
+        assert!(lines[0].ends_with("running headless"), "{who}: {}", lines[0]);
+    }
+    let text = text.lines().filter(|l| !l.contains("no sound card")).collect::<Vec<_>>().join("\n");
     assert_eq!(code, 0, "{text}\n{}", std::fs::read_to_string(&log_path).unwrap_or_default());
     let doc: serde_json::Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}: {text}"));
     assert_eq!(doc["end"]["by"], "remote", "{doc}");

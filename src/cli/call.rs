@@ -32,6 +32,11 @@ pub struct CallArgs {
     /// Send this WAV file (any rate, mono or stereo; converted to 8 kHz mono).
     #[arg(long, value_name = "FILE.wav")]
     pub play: Option<PathBuf>,
+    /// Use the sound card (the default device, or DEVICE from `sip7940 devices`): the
+    /// microphone is sent and the far end is played. Without a sound card: one line, and
+    /// the call goes on with the tone.
+    #[arg(long, value_name = "DEVICE", num_args = 0..=1, default_missing_value = "")]
+    pub audio: Option<String>,
     /// Record what the far end sends to this WAV file (8 kHz mono).
     #[arg(long, value_name = "FILE.wav")]
     pub record: Option<PathBuf>,
@@ -74,7 +79,9 @@ pub(super) fn run(cli: &Cli, args: &CallArgs) -> ExitCode {
         eprintln!("sip7940 call: cannot start the runtime");
         return ExitCode::from(3);
     };
-    let source = match Outgoing::from_args(args.tone, args.play.as_deref()).and_then(|o| o.source()) {
+    let source = match Outgoing::from_args(args.tone, args.play.as_deref())
+        .and_then(|o| super::boot::call_audio(&o, args.audio.as_deref(), "sip7940 call"))
+    {
         Ok(s) => s,
         Err(e) => {
             eprintln!("sip7940 call: {e}");

@@ -331,7 +331,13 @@ pub async fn loopback(driver: &mut Driver, args: &LoopbackArgs) -> (ExitCode, Ou
                             ..MediaOptions::default()
                         };
                         let config = &driver.phone.config().media;
-                        if let Ok(handle) = media_task::spawn(socket, m, config, Box::new(source), options) {
+                        if let Ok(handle) = media_task::spawn(
+                            socket,
+                            m,
+                            config,
+                            media_task::Audio::Headless(Box::new(source)),
+                            options,
+                        ) {
                             media.insert(id, handle);
                         }
                     }

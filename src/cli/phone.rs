@@ -36,6 +36,10 @@ pub struct PhoneArgs {
     /// Hang up answered calls this many seconds after the answer.
     #[arg(long, value_name = "SECS")]
     pub duration: Option<f64>,
+    /// Use the sound card for answered calls (the default device, or DEVICE from
+    /// `sip7940 devices`). Without a sound card: one line, and calls go on with the tone.
+    #[arg(long, value_name = "DEVICE", num_args = 0..=1, default_missing_value = "")]
+    pub audio: Option<String>,
     /// Record every answered call to DIR/call-N.wav (8 kHz mono).
     #[arg(long, value_name = "DIR")]
     pub record: Option<std::path::PathBuf>,
@@ -146,7 +150,8 @@ async fn calls_loop<S: std::future::Future<Output = ()>>(
                     }
                 }
                 Event::CallMedia { id, media } => {
-                    let source = outgoing.source().ok();
+                    let source =
+                        super::boot::call_audio(outgoing, args.audio.as_deref(), "sip7940 phone").ok();
                     if let (Some(socket), Some(source)) = (sockets.remove(&id), source) {
                         let options = media_task::MediaOptions {
                             record: args.record.is_some(),

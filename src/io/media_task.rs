@@ -126,14 +126,34 @@ impl MediaHandle {
     }
 }
 
-/// Starts sending `source` to the far end and receiving from it.
+/// What a call sends and where what it receives goes.
+pub enum Audio {
+    /// A tone, a WAV file or silence; what arrives is played out on the engine's own
+    /// 20 ms tick (and recorded, when asked).
+    Headless(Box<dyn FrameSource + Send>),
+    /// The sound card: the microphone is sent, and the loudspeaker's clock pulls playout.
+    Card(Box<crate::io::audio::AudioPath>),
+}
+
+/// How often the loudspeaker's ring is topped up from the jitter buffer.
+const PLAYOUT_TICK: std::time::Duration = std::time::Duration::from_millis(10);
+
+/// Starts sending `audio` to the far end and receiving from it.
 pub fn spawn(
     sockets: RtpSockets,
     media: Media,
     config: &MediaConfig,
-    mut source: Box<dyn FrameSource + Send>,
+    audio: Audio,
     options: MediaOptions,
 ) -> std::io::Result<MediaHandle> {
+    let (mut source, mut card): (Box<dyn FrameSource + Send>, Option<Box<crate::io::audio::AudioPath>>) =
+        match audio {
+            Audio::Headless(source) => (source, None),
+            Audio::Card(mut path) => {
+                path.microphone.discard_backlog();
+                (Box::new(crate::media::source::SilenceSource::new()), Some(path))
+            }
+        };
     let rtp = UdpSocket::from_std(sockets.rtp)?;
     let rtcp = UdpSocket::from_std(sockets.rtcp)?;
     let now = Instant::now();
@@ -144,7 +164,7 @@ pub fn spawn(
         local_dtmf_payload: options.local_dtmf_payload,
         expect_tone: options.expect_tone,
         record: options.record,
-        self_clocked: true,
+        self_clocked: card.is_none(),
     };
     let config = config.clone();
     let mut engine = MediaEngine::new(media, &config, setup, now, options.seed)
@@ -177,7 +197,17 @@ pub fn spawn(
             while let Some(e) = engine.poll_event() {
                 let _ = events_tx.send(e);
             }
-            let wake = engine.poll_timeout();
+            if let Some(path) = card.as_mut() {
+                // The loudspeaker's clock sets the pace of playout.
+                let now = Instant::now();
+                let mut frame = [0i16; crate::media::source::FRAME_SAMPLES];
+                for _ in 0..path.speaker.frames_wanted() {
+                    engine.pull_playout(now, &mut frame);
+                    path.speaker.push_frame(&frame);
+                }
+            }
+            let playout = card.as_ref().map(|_| Instant::now() + PLAYOUT_TICK);
+            let wake = [engine.poll_timeout(), playout].into_iter().flatten().min();
             let sleep = async {
                 match wake {
                     Some(at) => tokio::time::sleep_until(at.into()).await,
@@ -195,7 +225,13 @@ pub fn spawn(
                         engine.handle_rtcp(Instant::now(), rtcp_buf.get(..n).unwrap_or_default());
                     }
                 }
-                () = sleep => engine.handle_timeout(Instant::now(), source.as_mut()),
+                () = sleep => {
+                    let source: &mut dyn FrameSource = match card.as_mut() {
+                        Some(path) => &mut path.microphone,
+                        None => source.as_mut(),
+                    };
+                    engine.handle_timeout(Instant::now(), source);
+                }
                 changed = updates.changed() => {
                     if changed.is_ok() {
                         let next = *updates.borrow_and_update();

@@ -68,6 +68,7 @@ fn engine(
         expect_tone: Some(expect),
         record: false,
         self_clocked: true,
+        symmetric: false,
     };
     MediaEngine::new(media(to, dtmf), config, setup, now, seed).expect("engine")
 }
@@ -245,4 +246,32 @@ fn finish_sends_an_rtcp_bye_the_far_end_reports() {
     p.run_for(Duration::from_millis(100));
     assert!(p.events_b.contains(&MediaEvent::FarEndBye), "{:?}", p.events_b);
     assert_eq!(p.a.poll_timeout(), None, "nothing more from A");
+}
+
+#[test]
+fn symmetric_rtp_answers_where_the_far_end_sends_from() {
+    let config = MediaConfig::default();
+    let now = Instant::now();
+    // B's SDP told us a private address; its packets come from the NAT's public one.
+    let setup = EngineConfig {
+        cname: "b@test".into(),
+        clock: WallClock::new(now, Duration::from_secs(1_795_000_000)),
+        local_dtmf_payload: None,
+        expect_tone: None,
+        record: false,
+        self_clocked: true,
+        symmetric: true,
+    };
+    let mut a = MediaEngine::new(media("10.0.0.9:4000", None), &config, setup, now, 5).expect("engine");
+    let mut far = engine(A, 1000.0, &config, None, now, 6);
+    let mut tone = ToneSource::new(400.0, Level::Dbm0(-10.0)).expect("tone");
+    far.handle_timeout(now + Duration::from_millis(20), &mut tone);
+    let packet = far.poll_transmit().expect("a packet").bytes;
+    let public: SocketAddr = "203.0.113.7:61000".parse().expect("addr");
+    a.handle_rtp(now + Duration::from_millis(21), public, &packet);
+    let mut silence = ToneSource::new(1000.0, Level::Dbm0(-10.0)).expect("tone");
+    a.handle_timeout(now + Duration::from_millis(40), &mut silence);
+    let out = a.poll_transmit().expect("our packet");
+    assert_eq!(out.to, public, "sent where the far end's RTP came from");
+    assert_eq!(a.media().remote_rtcp, "203.0.113.7:61001".parse().expect("addr"));
 }

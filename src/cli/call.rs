@@ -205,6 +205,7 @@ pub(super) fn run(cli: &Cli, args: &CallArgs) -> ExitCode {
                                     seed: u64::from(rtp_port),
                                     cname: cname(driver.phone.config(), args.line),
                                     local_dtmf_payload: m.receive_dtmf_payload,
+                                    symmetric_rtp: driver.phone.config().nat.symmetric_rtp,
                                     ..MediaOptions::default()
                                 };
                                 let config = &driver.phone.config().media;

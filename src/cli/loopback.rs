@@ -328,6 +328,7 @@ pub async fn loopback(driver: &mut Driver, args: &LoopbackArgs) -> (ExitCode, Ou
                             cname: format!("leg{}@sip7940", id.0),
                             local_dtmf_payload: m.receive_dtmf_payload,
                             impair_loss: args.impair_loss,
+                            symmetric_rtp: driver.phone.config().nat.symmetric_rtp,
                             ..MediaOptions::default()
                         };
                         let config = &driver.phone.config().media;

@@ -158,6 +158,7 @@ async fn calls_loop<S: std::future::Future<Output = ()>>(
                             seed: id.0,
                             cname: super::call::cname(driver.phone.config(), 1),
                             local_dtmf_payload: media.receive_dtmf_payload,
+                            symmetric_rtp: driver.phone.config().nat.symmetric_rtp,
                             ..media_task::MediaOptions::default()
                         };
                         let config = &driver.phone.config().media;

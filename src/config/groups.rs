@@ -95,6 +95,9 @@ pub struct NatConfig {
     pub rport: bool,
     /// `nat_keepalive` (default 0) s (sip7940 extension): keep the pinhole open; 0 = off.
     pub keepalive: u32,
+    /// `nat_symmetric_rtp` (default 0) (sip7940 extension): send RTP (and RTCP) to where the
+    /// far end's RTP comes from, not to the address its SDP gives.
+    pub symmetric_rtp: bool,
     /// `voip_control_port` (default 5060): local SIP port, also in Via and Contact.
     pub voip_control_port: u16,
     /// `start_media_port` (default 16384).
@@ -111,6 +114,7 @@ impl Default for NatConfig {
             received_processing: false,
             rport: false,
             keepalive: 0,
+            symmetric_rtp: false,
             voip_control_port: 5060,
             start_media_port: 16384,
             end_media_port: 32766,

@@ -93,6 +93,7 @@ impl PhoneConfig {
         v.field("nat_received_processing", &mut nat.received_processing);
         v.field("nat_rport", &mut nat.rport);
         v.field("nat_keepalive", &mut Ranged::new(&mut nat.keepalive, 0, 3600));
+        v.field("nat_symmetric_rtp", &mut nat.symmetric_rtp);
         v.field("voip_control_port", &mut port(&mut nat.voip_control_port));
         v.field("start_media_port", &mut media_port(&mut nat.start_media_port));
         v.field("end_media_port", &mut media_port(&mut nat.end_media_port));

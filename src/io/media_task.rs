@@ -77,6 +77,8 @@ pub struct MediaOptions {
     pub local_dtmf_payload: Option<u8>,
     /// Test aid: drop this percentage of the RTP packets we send (random).
     pub impair_loss: f64,
+    /// Symmetric RTP (`nat_symmetric_rtp`).
+    pub symmetric_rtp: bool,
 }
 
 /// The `RTP-RxStat` and `RTP-TxStat` header values, as (name, value) pairs.
@@ -165,6 +167,7 @@ pub fn spawn(
         expect_tone: options.expect_tone,
         record: options.record,
         self_clocked: card.is_none(),
+        symmetric: options.symmetric_rtp,
     };
     let config = config.clone();
     let mut engine = MediaEngine::new(media, &config, setup, now, options.seed)

@@ -64,6 +64,9 @@ pub struct EngineConfig {
     pub record: bool,
     /// Pull playout on the engine's own 20 ms tick (no sound card drives it).
     pub self_clocked: bool,
+    /// Symmetric RTP: send to where the far end's RTP comes from (its RTCP to that port
+    /// + 1), once it has come (`nat_symmetric_rtp`).
+    pub symmetric: bool,
 }
 
 /// Something the io edge must send.
@@ -99,6 +102,7 @@ pub struct MediaEngine {
     inband: Option<InbandDigits>,
     detector: Option<Goertzel>,
     rtcp: RtcpSession,
+    symmetric: bool,
     start: Instant,
     self_clocked: bool,
     record: bool,
@@ -159,6 +163,7 @@ impl MediaEngine {
             inband: if plan.detect_inband { InbandDigits::new().ok() } else { None },
             detector: setup.expect_tone.and_then(|hz| Goertzel::new(RATE, hz, FRAME_SAMPLES).ok()),
             rtcp,
+            symmetric: setup.symmetric,
             start: now,
             self_clocked: setup.self_clocked,
             record: setup.record,

@@ -12,8 +12,9 @@ use std::time::Instant;
 const TONE_SHARE: f64 = 0.5;
 
 impl MediaEngine {
-    /// A datagram on the RTP port (RTCP multiplexed there is taken too).
-    pub fn handle_rtp(&mut self, now: Instant, _from: SocketAddr, datagram: &[u8]) {
+    /// A datagram on the RTP port (RTCP multiplexed there is taken too). With symmetric RTP
+    /// a valid packet's source becomes where ours go.
+    pub fn handle_rtp(&mut self, now: Instant, from: SocketAddr, datagram: &[u8]) {
         if self.ended {
             return;
         }
@@ -22,6 +23,10 @@ impl MediaEngine {
             return;
         }
         let Ok(header) = parse_rtp(datagram) else { return };
+        if self.symmetric && from != self.media.remote_rtp {
+            self.media.remote_rtp = from;
+            self.media.remote_rtcp = SocketAddr::new(from.ip(), from.port().wrapping_add(1));
+        }
         let arrival = self.ticks(now);
         if let Some(events_in) = self.events_in.as_mut()
             && header.payload_type == events_in.payload_type()

@@ -16,6 +16,8 @@ BIN="${SIP7940:-target/release/sip7940}"
 [ -x "$BIN" ] || cargo build --release --locked
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/bench-media.XXXXXX")"
 P1=$((29000 + RANDOM % 2000)); P2=$((P1 + 1)); PHONE=$((P1 + 2))
+# Two baresips: SIP, cons and ctrl ports and RTP ranges of their own.
+bs_ports() { echo "BS_SIP_PORT=$((P1 + $1)) BS_CONS_PORT=$((P1 + $1 + 1)) BS_CTRL_PORT=$((P1 + $1 + 2)) BS_RTP_PORTS=$((P1 + $1 + 10))-$((P1 + $1 + 19))"; }
 KAM_PORTS="$P1,$P2" KAM_TRACE=0 KAM_SHM_MB="${KAM_SHM_MB:-512}" \
   scripts/peers/start-registrar.sh "$WORK/kam" >/dev/null
 cleanup() {
@@ -29,8 +31,8 @@ TICKS=$(getconf CLK_TCK)
 
 echo "== (a) CPU for one ${SECS} s G.711 call, headless, through Kamailio"
 python3 scripts/peers/make-tone.py "$WORK" 400 "$((SECS + 20))" >/dev/null
-BS_USER=23456 BS_PASS=secret23456 BS_PROXY="sip:127.0.0.1:$P1" BS_AUDIO="$WORK/tone-s16.wav" \
-  BS_LIFETIME=$((SECS * 3 + 60)) scripts/peers/start-baresip.sh "$WORK/bs-callee" >/dev/null
+env $(bs_ports 10) BS_USER=23456 BS_PASS=secret23456 BS_PROXY="sip:127.0.0.1:$P1" \
+  BS_AUDIO="$WORK/tone-s16.wav" BS_LIFETIME=$((SECS * 3 + 60)) scripts/peers/start-baresip.sh "$WORK/bs-callee" >/dev/null
 
 # sip7940 as the caller: the whole process (registration and un-registration included).
 /usr/bin/time -f "%U %S" -o "$WORK/ours.time" "$BIN" --config-dir profiles/loopback \
@@ -40,8 +42,8 @@ ours=$(awk '{printf "%.3f", $1 + $2}' "$WORK/ours.time")
 sent=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["media"]["packets_sent"])' "$WORK/ours.json")
 
 # baresip as the caller: its CPU between the answer and the hang-up.
-BS_USER=12345 BS_PASS=sipgatepassword BS_PROXY="sip:127.0.0.1:$P1" BS_AUDIO="$WORK/tone-s16.wav" \
-  BS_LIFETIME=$((SECS * 3 + 60)) scripts/peers/start-baresip.sh "$WORK/bs-caller" >/dev/null
+env $(bs_ports 40) BS_USER=12345 BS_PASS=sipgatepassword BS_PROXY="sip:127.0.0.1:$P1" \
+  BS_AUDIO="$WORK/tone-s16.wav" BS_LIFETIME=$((SECS * 3 + 60)) scripts/peers/start-baresip.sh "$WORK/bs-caller" >/dev/null
 pid=$(cat "$WORK/bs-caller/baresip.pid")
 scripts/peers/baresip-cmd.sh "$WORK/bs-caller" /dial 23456 >/dev/null
 sleep 1
@@ -60,7 +62,7 @@ first_rss=""
 for n in $NS; do
   rate=$(( n / 5 > 20 ? n / 5 : 20 ))
   "$BIN" --config-dir profiles/loopback --set proxy1_port=$P1 --set voip_control_port=$PHONE \
-    --set start_media_port=20000 --set end_media_port=60000 \
+    --set start_media_port=32000 --set end_media_port=60000 \
     loopback --calls "$n" --rate "$rate" --duration "$SCALE_SECS" --json > "$WORK/scale.json" || true
   python3 - "$WORK/scale.json" "$n" "${first_rss:-0}" <<'PY'
 import json, sys

@@ -60,6 +60,32 @@ fn an_unknown_number_ends_with_its_status() {
     assert!(doc["media"].is_null() && doc["setup_ms"].is_null(), "{doc}");
 }
 
+/// `sip7940 phone --auto-answer` (with `phone_args`, its log in `dir/phone.log`) on line
+/// 12345, and a baresip 23456 sending `audio` that has called it and been answered.
+fn baresip_calls_the_phone(
+    kam: &Kamailio,
+    dir: &std::path::Path,
+    audio: Option<std::path::PathBuf>,
+    phone_args: &[&str],
+) -> (std::process::Child, Baresip, std::path::PathBuf) {
+    let log_path = dir.join("phone.log");
+    let phone = sip7940_loopback(kam.port)
+        .args(["phone", "--bind", "127.0.0.1", "--auto-answer"])
+        .args(phone_args)
+        .stderr(std::fs::File::create(&log_path).expect("log file"))
+        .spawn()
+        .expect("start the phone");
+    assert!(!kam.wait_for_contacts("12345", Duration::from_secs(10)).is_empty(), "sip7940 registered");
+    let proxy = format!("sip:127.0.0.1:{}", kam.port);
+    let mut opts = BaresipOpts::new("23456", "secret23456", &proxy);
+    opts.audio = audio;
+    let far = Baresip::start(opts);
+    assert!(!kam.wait_for_contacts("23456", Duration::from_secs(10)).is_empty(), "baresip registered");
+    far.cmd("/dial 12345");
+    far.wait_event("CALL_ESTABLISHED", Duration::from_secs(10));
+    (phone, far, log_path)
+}
+
 #[test]
 fn baresip_calls_sip7940_which_auto_answers_and_records() {
     let kam = Kamailio::start(KamOpts::default());
@@ -67,18 +93,8 @@ fn baresip_calls_sip7940_which_auto_answers_and_records() {
     let (wav, _) = make_tone(dir.path(), 400, 10);
     let rec = dir.path().join("rec");
     std::fs::create_dir_all(&rec).expect("mkdir");
-    let mut phone = sip7940_loopback(kam.port)
-        .args(["phone", "--bind", "127.0.0.1", "--auto-answer", "--tone", "1000"])
-        .args(["--record", rec.to_str().unwrap_or_default()])
-        .stderr(std::fs::File::create(dir.path().join("phone.log")).expect("log file"))
-        .spawn()
-        .expect("start the phone");
-    assert!(!kam.wait_for_contacts("12345", Duration::from_secs(10)).is_empty(), "sip7940 registered");
-    let proxy = format!("sip:127.0.0.1:{}", kam.port);
-    let far = Baresip::start(BaresipOpts::new("23456", "secret23456", &proxy).audio(wav));
-    assert!(!kam.wait_for_contacts("23456", Duration::from_secs(10)).is_empty(), "baresip registered");
-    far.cmd("/dial 12345");
-    far.wait_event("CALL_ESTABLISHED", Duration::from_secs(10));
+    let record = ["--tone", "1000", "--record", rec.to_str().unwrap_or_default()];
+    let (mut phone, far, log_path) = baresip_calls_the_phone(&kam, dir.path(), Some(wav), &record);
     std::thread::sleep(Duration::from_secs(2));
     far.cmd("/hangup");
     let recording = rec.join("call-1.wav");
@@ -88,7 +104,7 @@ fn baresip_calls_sip7940_which_auto_answers_and_records() {
     );
     let _ = phone.kill();
     let _ = phone.wait();
-    let log = std::fs::read_to_string(dir.path().join("phone.log")).unwrap_or_default();
+    let log = std::fs::read_to_string(&log_path).unwrap_or_default();
     assert_tone(&recording, 380.0..420.0, &format!("sip7940 (log:\n{log})"));
     std::thread::sleep(Duration::from_millis(500));
     let dec = far.recordings_dec().last().cloned().expect("baresip's recording");
@@ -128,19 +144,8 @@ fn baresip_holds_and_resumes_sip7940() {
     let kam = Kamailio::start(KamOpts::default());
     let dir = tempfile::tempdir().expect("tempdir");
     let (wav, _) = make_tone(dir.path(), 400, 12);
-    let log_path = dir.path().join("phone.log");
-    let log = std::fs::File::create(&log_path).expect("log file");
-    let mut phone = sip7940_loopback(kam.port)
-        .args(["phone", "--bind", "127.0.0.1", "--auto-answer", "--tone", "1000"])
-        .stderr(log)
-        .spawn()
-        .expect("start the phone");
-    assert!(!kam.wait_for_contacts("12345", Duration::from_secs(10)).is_empty(), "sip7940 registered");
-    let proxy = format!("sip:127.0.0.1:{}", kam.port);
-    let far = Baresip::start(BaresipOpts::new("23456", "secret23456", &proxy).audio(wav));
-    assert!(!kam.wait_for_contacts("23456", Duration::from_secs(10)).is_empty(), "baresip registered");
-    far.cmd("/dial 12345");
-    far.wait_event("CALL_ESTABLISHED", Duration::from_secs(10));
+    let (mut phone, far, log_path) =
+        baresip_calls_the_phone(&kam, dir.path(), Some(wav), &["--tone", "1000"]);
     std::thread::sleep(Duration::from_secs(2));
     far.cmd("/hold");
     std::thread::sleep(Duration::from_secs(2));
@@ -272,19 +277,7 @@ fn dtmf_from_sip7940_reaches_baresip_as_rfc_4733_events() {
 fn dtmf_from_baresip_is_reported_by_the_phone() {
     let kam = Kamailio::start(KamOpts::default());
     let dir = tempfile::tempdir().expect("tempdir");
-    let log_path = dir.path().join("phone.log");
-    let log = std::fs::File::create(&log_path).expect("log file");
-    let mut phone = sip7940_loopback(kam.port)
-        .args(["phone", "--bind", "127.0.0.1", "--auto-answer"])
-        .stderr(log)
-        .spawn()
-        .expect("start the phone");
-    assert!(!kam.wait_for_contacts("12345", Duration::from_secs(10)).is_empty(), "sip7940 registered");
-    let proxy = format!("sip:127.0.0.1:{}", kam.port);
-    let far = Baresip::start(BaresipOpts::new("23456", "secret23456", &proxy));
-    assert!(!kam.wait_for_contacts("23456", Duration::from_secs(10)).is_empty(), "baresip registered");
-    far.cmd("/dial 12345");
-    far.wait_event("CALL_ESTABLISHED", Duration::from_secs(10));
+    let (mut phone, far, log_path) = baresip_calls_the_phone(&kam, dir.path(), None, &[]);
     std::thread::sleep(Duration::from_millis(500));
     // Keys pressed on baresip's console during a call go out as DTMF.
     let keys = std::net::UdpSocket::bind("127.0.0.1:0").expect("udp");

@@ -113,6 +113,26 @@ pub async fn unregister_and_wait(
     let _ = driver.run_until(Some(deadline), &mut never, on_event, &mut |p| !p.registration_busy()).await;
 }
 
+/// Registers every line and runs the phone until each has an answer (registered, or failed),
+/// `within` has passed, or `shutdown` completes. Calls go out after this: registering
+/// resolves the route and lets the far end reach us.
+pub async fn register_and_wait<S: std::future::Future<Output = ()>>(
+    driver: &mut crate::io::driver::Driver,
+    shutdown: &mut std::pin::Pin<&mut S>,
+    within: std::time::Duration,
+) {
+    use crate::ua::registration::RegState;
+    driver.phone.register_all(Instant::now());
+    let answered = |p: &Phone| {
+        !p.registration_busy()
+            && p.registrations(Instant::now())
+                .iter()
+                .all(|s| !matches!(s.state, RegState::None | RegState::Registering))
+    };
+    let deadline = Some(Instant::now() + within);
+    let _ = driver.run_until(deadline, shutdown, &mut |_, _| {}, &mut |p| answered(p)).await;
+}
+
 /// What a call sends: a WAV file (read once, at start) or a tone.
 #[derive(Debug, Clone)]
 pub enum Outgoing {

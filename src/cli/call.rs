@@ -6,9 +6,8 @@ use super::{Cli, output};
 use crate::io::clock::time_of_day;
 use crate::io::driver::TraceOptions;
 use crate::io::media_task::{self, MediaHandle, MediaOptions};
+use crate::ua::Event;
 use crate::ua::call::{CallId, CallState, EndReason};
-use crate::ua::registration::RegState;
-use crate::ua::{Event, Phone};
 use serde_json::json;
 use std::net::IpAddr;
 use std::path::PathBuf;
@@ -102,22 +101,7 @@ pub(super) fn run(cli: &Cli, args: &CallArgs) -> ExitCode {
         };
         let shutdown = shutdown_signal();
         tokio::pin!(shutdown);
-        // Register first: it resolves the route and lets the far end reach us.
-        driver.phone.register_all(Instant::now());
-        let registered = |p: &Phone| {
-            !p.registration_busy()
-                && p.registrations(Instant::now())
-                    .iter()
-                    .all(|s| !matches!(s.state, RegState::None | RegState::Registering))
-        };
-        let _ = driver
-            .run_until(
-                Some(Instant::now() + Duration::from_secs(40)),
-                &mut shutdown,
-                &mut |_, _| {},
-                &mut |p| registered(p),
-            )
-            .await;
+        super::boot::register_and_wait(&mut driver, &mut shutdown, Duration::from_secs(40)).await;
         let nat = driver.phone.config().nat.clone();
         let rtp = match media_task::bind_rtp(args.bind, nat.start_media_port, nat.end_media_port) {
             Ok(s) => s,

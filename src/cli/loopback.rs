@@ -17,9 +17,9 @@ use crate::media::engine::EngineReport;
 use crate::media::lateness::{Lateness, LatenessSummary};
 use crate::media::source::ToneSource;
 use crate::media::tone::Level;
+use crate::ua::Event;
 use crate::ua::call::{CallId, CallState, EndReason};
 use crate::ua::registration::RegState;
-use crate::ua::{Event, Phone};
 use serde::Serialize;
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -201,18 +201,7 @@ pub async fn loopback(driver: &mut Driver, args: &LoopbackArgs) -> (ExitCode, Ou
             }
         },
     };
-    driver.phone.register_all(Instant::now());
-    let registered = |p: &Phone| {
-        !p.registration_busy()
-            && p.registrations(Instant::now())
-                .iter()
-                .all(|s| !matches!(s.state, RegState::None | RegState::Registering))
-    };
-    let _ = driver
-        .run_until(Some(Instant::now() + Duration::from_secs(40)), &mut shutdown, &mut |_, _| {}, &mut |p| {
-            registered(p)
-        })
-        .await;
+    super::boot::register_and_wait(driver, &mut shutdown, Duration::from_secs(40)).await;
     let failed: Vec<String> = driver
         .phone
         .registrations(Instant::now())

@@ -9,7 +9,7 @@
 //!   after --duration: A hangs up; both legs' media figures make the report
 //! ```
 
-use super::boot::{BootError, boot, runtime, shutdown_signal, unregister_and_wait};
+use super::boot::{BootError, boot, shutdown_signal, unregister_and_wait};
 use super::{Cli, output};
 use crate::io::driver::{Driver, Stop, TraceOptions};
 use crate::io::media_task::{self, MediaHandle, MediaOptions};
@@ -168,7 +168,9 @@ struct Pair {
 }
 
 pub(super) fn run(cli: &Cli, args: &LoopbackArgs) -> ExitCode {
-    let Ok(rt) = runtime() else {
+    // Many calls: the media tasks spread over every core.
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build();
+    let Ok(rt) = rt else {
         eprintln!("sip7940 loopback: cannot start the runtime");
         return ExitCode::from(3);
     };

@@ -1,4 +1,4 @@
-//! How late frames go out against their absolute schedule: a fixed histogram of 50 µs
+//! How far from their absolute schedule frames go out (early or late): a fixed histogram of 50 µs
 //! buckets up to 10 ms (and one for later), cheap to fill on every tick and to merge over
 //! many calls, with percentiles read off it.
 
@@ -37,7 +37,7 @@ pub struct LatenessSummary {
 }
 
 impl Lateness {
-    /// Counts one frame sent `late` after its deadline.
+    /// Counts one frame sent `late` after (or as far before) its deadline.
     pub fn record(&mut self, late: Duration) {
         let us = u64::try_from(late.as_micros()).unwrap_or(u64::MAX);
         let bucket = usize::try_from(us / BUCKET_US).unwrap_or(BUCKETS).min(BUCKETS);

@@ -49,6 +49,11 @@ use std::time::{Duration, Instant};
 /// Samples per second of the G.711 clock.
 const RATE: u32 = 8000;
 
+/// How early a frame may leave. Timers with a millisecond grain (tokio's) fire up to a
+/// millisecond after the instant asked for; asking half a millisecond early centres the
+/// send error on zero instead of on +1 ms.
+pub const SEND_EARLY: Duration = Duration::from_micros(1000);
+
 /// How an engine is set up besides the negotiated media.
 #[derive(Debug, Clone)]
 pub struct EngineConfig {
@@ -218,7 +223,8 @@ impl MediaEngine {
         if self.ended {
             return None;
         }
-        let frame = self.pacer.next_deadline();
+        let next = self.pacer.next_deadline();
+        let frame = next.checked_sub(SEND_EARLY).unwrap_or(next);
         Some(self.rtcp.poll_timeout().map_or(frame, |r| r.min(frame)))
     }
 
@@ -228,9 +234,12 @@ impl MediaEngine {
         if self.ended {
             return;
         }
-        let tick = self.pacer.on_tick(now);
+        let deadline = self.pacer.next_deadline();
+        let tick = self.pacer.on_tick(now + SEND_EARLY);
         if tick.due > 0 {
-            self.lateness.record(tick.lateness);
+            // How far from its deadline the frame leaves, early or late.
+            let error = now.checked_duration_since(deadline).unwrap_or_else(|| deadline - now);
+            self.lateness.record(error);
         }
         for _ in 0..tick.due {
             self.send_frame(source);

@@ -289,7 +289,7 @@ fn a_reinvite_without_sdp_gets_our_offer_and_the_answer_comes_in_the_ack() {
     let mut c = Call::answered();
     let sent = c.send("INVITE", "");
     let ok = sent.iter().find(|m| status(m) == "200").expect("200");
-    assert!(ok.contains("m=audio 16384 RTP/AVP 0 8 101"), "a full offer: {ok}");
+    assert!(ok.contains("m=audio 16384 RTP/AVP 0 8 111 101"), "a full offer: {ok}");
     // No ACK yet: the 200 is resent.
     let resent = c.advance(Duration::from_millis(600));
     assert_eq!(resent.iter().filter(|m| status(m) == "200").count(), 1);

@@ -183,7 +183,7 @@ fn an_invite_without_sdp_gets_an_offer_and_the_answer_comes_in_the_ack() {
     p.answer(t0, id, 16390);
     let (sent, events) = drain(&mut p);
     let ok = sent.iter().find(|m| status(m) == "200").expect("200");
-    assert!(ok.contains("m=audio 16390 RTP/AVP 0 8 101"), "our offer: {ok}");
+    assert!(ok.contains("m=audio 16390 RTP/AVP 0 8 111 101"), "our offer: {ok}");
     assert!(!events.iter().any(|e| matches!(e, Event::CallMedia { .. })), "no media before the answer");
     let answer = OFFER.replace("RTP/AVP 8 0 101", "RTP/AVP 0 101").replace("a=rtpmap:8 PCMA/8000\r\n", "");
     let ack = in_dialog("ACK", "c6", &to_tag(ok), 1, "ack6", &answer);

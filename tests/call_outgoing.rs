@@ -210,7 +210,7 @@ fn a_call_is_challenged_answered_acked_and_hung_up() {
     let (first, second) = (&run.seen[0].1, &run.seen[2].1);
     assert!(first.contains("CSeq: 101 INVITE") && second.contains("CSeq: 102 INVITE"));
     assert!(second.contains("Proxy-Authorization: Digest username=\"12345\""));
-    assert!(first.contains("m=audio 16384 RTP/AVP 0 8 101"), "{first}");
+    assert!(first.contains("m=audio 16384 RTP/AVP 0 8 111 101"), "{first}");
     assert!(first.contains("c=IN IP4 10.0.0.3"));
     let ack_407 = &run.seen[1].1;
     assert!(ack_407.starts_with("ACK sip:23456@198.51.100.5 SIP/2.0") && ack_407.contains("CSeq: 101 ACK"));

@@ -33,6 +33,8 @@ fn the_sound_card_is_sent_and_played_at_its_own_clock() {
     let media = Media {
         codec: AudioCodec::Pcmu,
         payload_type: 0,
+        receive_payload_type: 0,
+        opus_fec: false,
         dtmf_payload: None,
         receive_dtmf_payload: None,
         remote_rtp: far_addr,

@@ -2,154 +2,19 @@
 //! simulated link with delay, jitter and loss; RTCP round trip; DTMF as RFC 4733 events
 //! and in-band; hold; the quality report reacting to loss.
 
-use rand::rngs::StdRng;
-use rand::{RngExt, SeedableRng};
+#[path = "support/engine_pair.rs"]
+mod engine_pair;
+
+use engine_pair::{B, Link, Pair, digits, media};
 use sip7940::config::groups::MediaConfig;
 use sip7940::config::value::DtmfOutOfBand;
 use sip7940::media::engine::{EngineConfig, MediaEngine, MediaEvent};
 use sip7940::media::rtcp::WallClock;
 use sip7940::media::source::ToneSource;
 use sip7940::media::tone::Level;
-use sip7940::sdp::{AudioCodec, Direction, Media};
+use sip7940::sdp::Direction;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
-
-const A: &str = "192.0.2.1:16384";
-const B: &str = "192.0.2.2:20000";
-
-fn media(to: &str, dtmf: Option<u8>) -> Media {
-    let rtp: SocketAddr = to.parse().expect("addr");
-    Media {
-        codec: AudioCodec::Pcmu,
-        payload_type: 0,
-        dtmf_payload: dtmf,
-        receive_dtmf_payload: dtmf,
-        remote_rtp: rtp,
-        remote_rtcp: SocketAddr::new(rtp.ip(), rtp.port() + 1),
-        direction: Direction::SendRecv,
-        ptime: 20,
-    }
-}
-
-/// A link: one-way delay plus uniform jitter, random loss.
-#[derive(Clone, Copy)]
-struct Link {
-    delay_ms: u64,
-    jitter_ms: u64,
-    loss_percent: u32,
-}
-
-struct Pair {
-    now: Instant,
-    a: MediaEngine,
-    b: MediaEngine,
-    tone_a: ToneSource,
-    tone_b: ToneSource,
-    link: Link,
-    rng: StdRng,
-    /// (arrival, to B?, rtcp?, bytes)
-    wire: Vec<(Instant, bool, bool, Vec<u8>)>,
-    events_a: Vec<MediaEvent>,
-    events_b: Vec<MediaEvent>,
-}
-
-fn engine(
-    to: &str,
-    expect: f64,
-    config: &MediaConfig,
-    dtmf: Option<u8>,
-    now: Instant,
-    seed: u64,
-) -> MediaEngine {
-    let setup = EngineConfig {
-        cname: format!("{seed}@test"),
-        clock: WallClock::new(now, Duration::from_secs(1_795_000_000)),
-        local_dtmf_payload: dtmf,
-        expect_tone: Some(expect),
-        record: false,
-        self_clocked: true,
-        symmetric: false,
-    };
-    MediaEngine::new(media(to, dtmf), config, setup, now, seed).expect("engine")
-}
-
-impl Pair {
-    fn new(link: Link, config: &MediaConfig, dtmf: Option<u8>) -> Pair {
-        let now = Instant::now();
-        Pair {
-            now,
-            a: engine(B, 400.0, config, dtmf, now, 1),
-            b: engine(A, 1000.0, config, dtmf, now, 2),
-            tone_a: ToneSource::new(1000.0, Level::Dbm0(-10.0)).expect("tone"),
-            tone_b: ToneSource::new(400.0, Level::Dbm0(-10.0)).expect("tone"),
-            link,
-            rng: StdRng::seed_from_u64(7),
-            wire: vec![],
-            events_a: vec![],
-            events_b: vec![],
-        }
-    }
-
-    fn collect(&mut self) {
-        for to_b in [true, false] {
-            let engine = if to_b { &mut self.a } else { &mut self.b };
-            while let Some(t) = engine.poll_transmit() {
-                if self.rng.random_range(0..100) < self.link.loss_percent {
-                    continue;
-                }
-                let jitter =
-                    if self.link.jitter_ms == 0 { 0 } else { self.rng.random_range(0..=self.link.jitter_ms) };
-                let at = self.now + Duration::from_millis(self.link.delay_ms + jitter);
-                self.wire.push((at, to_b, t.rtcp, t.bytes));
-            }
-        }
-        while let Some(e) = self.a.poll_event() {
-            self.events_a.push(e);
-        }
-        while let Some(e) = self.b.poll_event() {
-            self.events_b.push(e);
-        }
-    }
-
-    fn run_for(&mut self, span: Duration) {
-        let end = self.now + span;
-        loop {
-            self.collect();
-            let next_wire = self.wire.iter().map(|w| w.0).min();
-            let next = [self.a.poll_timeout(), self.b.poll_timeout(), next_wire].into_iter().flatten().min();
-            let Some(next) = next.filter(|t| *t <= end) else { break };
-            self.now = next.max(self.now);
-            let (due, later): (Vec<_>, Vec<_>) =
-                std::mem::take(&mut self.wire).into_iter().partition(|w| w.0 <= self.now);
-            self.wire = later;
-            for (_, to_b, rtcp, bytes) in due {
-                let (engine, from) = if to_b { (&mut self.b, A) } else { (&mut self.a, B) };
-                if rtcp {
-                    engine.handle_rtcp(self.now, &bytes);
-                } else {
-                    engine.handle_rtp(self.now, from.parse().expect("addr"), &bytes);
-                }
-            }
-            if self.a.poll_timeout().is_some_and(|t| t <= self.now) {
-                self.a.handle_timeout(self.now, &mut self.tone_a);
-            }
-            if self.b.poll_timeout().is_some_and(|t| t <= self.now) {
-                self.b.handle_timeout(self.now, &mut self.tone_b);
-            }
-        }
-        self.now = end;
-    }
-}
-
-fn digits(events: &[MediaEvent]) -> String {
-    events
-        .iter()
-        .filter_map(|e| match e {
-            MediaEvent::Digit(d) => Some(d.digit),
-            _ => None,
-        })
-        .collect()
-}
 
 #[test]
 fn audio_both_ways_with_rtcp_round_trip_and_a_clean_mos() {
@@ -263,7 +128,7 @@ fn symmetric_rtp_answers_where_the_far_end_sends_from() {
         symmetric: true,
     };
     let mut a = MediaEngine::new(media("10.0.0.9:4000", None), &config, setup, now, 5).expect("engine");
-    let mut far = engine(A, 1000.0, &config, None, now, 6);
+    let mut far = engine_pair::engine(media(engine_pair::A, None), 1000.0, &config, None, now, 6);
     let mut tone = ToneSource::new(400.0, Level::Dbm0(-10.0)).expect("tone");
     far.handle_timeout(now + Duration::from_millis(20), &mut tone);
     let packet = far.poll_transmit().expect("a packet").bytes;

@@ -325,7 +325,7 @@ fn offer_of(media: &str) -> SessionDescription {
 }
 
 #[test]
-fn our_offer_is_exactly_what_a_7940_would_send() {
+fn our_offer_is_a_7940s_with_opus_after_g711() {
     let offer = make_offer(&local());
     assert_eq!(
         offer.to_string(),
@@ -334,9 +334,11 @@ fn our_offer_is_exactly_what_a_7940_would_send() {
          s=SIP Call\r\n\
          c=IN IP4 192.0.2.100\r\n\
          t=0 0\r\n\
-         m=audio 16384 RTP/AVP 0 8 101\r\n\
+         m=audio 16384 RTP/AVP 0 8 111 101\r\n\
          a=rtpmap:0 PCMU/8000\r\n\
          a=rtpmap:8 PCMA/8000\r\n\
+         a=rtpmap:111 opus/48000/2\r\n\
+         a=fmtp:111 maxplaybackrate=8000;stereo=0;useinbandfec=1\r\n\
          a=rtpmap:101 telephone-event/8000\r\n\
          a=fmtp:101 0-16\r\n\
          a=ptime:20\r\n\
@@ -350,24 +352,25 @@ fn offer_order_dtmf_direction_and_ipv6() {
     let pts = |l: &LocalMedia| make_offer(l).media[0].formats.join(" ");
     let mut l = local();
     for (codec, want) in [
-        (Codec::G711Ulaw, "0 8 101"),
-        (Codec::G711Alaw, "8 0 101"),
-        (Codec::G729a, "0 8 101"),
-        (Codec::None, "0 8 101"),
+        (Codec::G711Ulaw, "0 8 111 101"),
+        (Codec::G711Alaw, "8 0 111 101"),
+        (Codec::G729a, "0 8 111 101"),
+        (Codec::Opus, "111 0 8 101"),
+        (Codec::None, "0 8 111 101"),
     ] {
         l.preferred_codec = codec;
         assert_eq!(pts(&l), want, "{codec:?}");
     }
     let cfg = MediaConfig { dtmf_outofband: DtmfOutOfBand::None, ..MediaConfig::default() };
     let l2 = LocalMedia::from_config(&cfg, v4(192, 0, 2, 100), 16384, 1, 1);
-    assert_eq!(pts(&l2), "0 8");
+    assert_eq!(pts(&l2), "0 8 111");
     assert!(make_offer(&l2).media[0].fmtp(101).is_none());
     let cfg = MediaConfig {
         dtmf_avt_payload: 96,
         dtmf_outofband: DtmfOutOfBand::AvtAlways,
         ..MediaConfig::default()
     };
-    assert_eq!(pts(&LocalMedia::from_config(&cfg, v4(192, 0, 2, 100), 16384, 1, 1)), "0 8 96");
+    assert_eq!(pts(&LocalMedia::from_config(&cfg, v4(192, 0, 2, 100), 16384, 1, 1)), "0 8 111 96");
 
     for (dir, attr) in [(Direction::SendOnly, "a=sendonly\r\n"), (Direction::Inactive, "a=inactive\r\n")] {
         let held = LocalMedia { direction: dir, ..local() };
@@ -394,6 +397,11 @@ const TABLE: &[Row] = &[
     (
         "opus, pcma, pcmu",
         "m=audio 4000 RTP/AVP 111 8 0\r\na=rtpmap:111 opus/48000/2\r\na=rtpmap:8 PCMA/8000\r\n",
+        Ok((111, None, Direction::SendRecv)),
+    ),
+    (
+        "opus mono is not RFC 7587",
+        "m=audio 4000 RTP/AVP 111 8\r\na=rtpmap:111 opus/48000\r\na=rtpmap:8 PCMA/8000\r\n",
         Ok((8, None, Direction::SendRecv)),
     ),
     (
@@ -462,8 +470,9 @@ fn answer_is_complete_and_reuses_offer_numbers() {
          s=SIP Call\r\n\
          c=IN IP4 192.0.2.100\r\n\
          t=0 0\r\n\
-         m=audio 16384 RTP/AVP 8 101\r\n\
-         a=rtpmap:8 PCMA/8000\r\n\
+         m=audio 16384 RTP/AVP 111 101\r\n\
+         a=rtpmap:111 opus/48000/2\r\n\
+         a=fmtp:111 maxplaybackrate=8000;stereo=0;useinbandfec=1\r\n\
          a=rtpmap:101 telephone-event/8000\r\n\
          a=fmtp:101 0-16\r\n\
          a=ptime:20\r\n\
@@ -472,7 +481,7 @@ fn answer_is_complete_and_reuses_offer_numbers() {
     // Without dtmf_outofband we do not accept telephone-event.
     let cfg = MediaConfig { dtmf_outofband: DtmfOutOfBand::None, ..MediaConfig::default() };
     let l = LocalMedia::from_config(&cfg, v4(192, 0, 2, 100), 16384, 1, 1);
-    assert_eq!(answer(&offer, &l).unwrap().media[0].formats, vec!["8"]);
+    assert_eq!(answer(&offer, &l).unwrap().media[0].formats, vec!["111"]);
 }
 
 #[test]
@@ -514,7 +523,7 @@ fn negotiated_as_answerer_and_offerer() {
     let ours = answer(&offer, &local()).unwrap();
     let m = negotiated(&ours, &offer).unwrap();
     assert_eq!(m.codec, AudioCodec::Pcmu);
-    assert_eq!(m.codec.law(), sip7940::media::g711::Law::Ulaw);
+    assert_eq!(m.codec.law(), Some(sip7940::media::g711::Law::Ulaw));
     assert_eq!(m.payload_type, 0);
     assert_eq!(m.dtmf_payload, Some(101));
     assert_eq!(m.remote_rtp, SocketAddr::new(v4(198, 51, 100, 4), 30000));

@@ -271,6 +271,8 @@ cnf_choice! {
         G711Alaw = "g711alaw",
         /// G.729a (not implemented by sip7940; accepted for compatibility).
         G729a = "g729a",
+        /// Opus (RFC 7587) first: an extension the 7940 firmware does not have.
+        Opus = "opus",
         /// No preference.
         None = "none",
     } default G711Ulaw
@@ -368,7 +370,7 @@ mod tests {
         assert_eq!(c, Codec::G711Alaw);
         assert_eq!(c.cnf(), "g711alaw");
         assert_eq!(c.set_cnf("opus2"), Err(ValueError::NotAChoice));
-        assert_eq!(c.allowed(), "one of g711ulaw, g711alaw, g729a, none");
+        assert_eq!(c.allowed(), "one of g711ulaw, g711alaw, g729a, opus, none");
     }
 
     #[test]

@@ -115,6 +115,8 @@ impl Active {
 pub struct TelephoneEventReceiver {
     payload_type: u8,
     timeout: u32,
+    /// Audio timestamp units per event timestamp unit (6 for Opus beside 8 kHz events).
+    audio_ratio: u32,
     active: Option<Active>,
     /// Segment timestamp of the newest event already reported.
     last_ended: Option<u32>,
@@ -132,6 +134,7 @@ impl TelephoneEventReceiver {
         TelephoneEventReceiver {
             payload_type,
             timeout: DEFAULT_TIMEOUT_TICKS,
+            audio_ratio: 1,
             active: None,
             last_ended: None,
         }
@@ -140,6 +143,12 @@ impl TelephoneEventReceiver {
     /// The same with another timeout, in timestamp units past the event's known end.
     pub fn with_timeout(self, ticks: u32) -> TelephoneEventReceiver {
         TelephoneEventReceiver { timeout: ticks, ..self }
+    }
+
+    /// The same for an audio stream whose RTP clock is `ratio` times the events' 8 kHz
+    /// (6 for Opus): audio timestamps are measured from the event's start in its units.
+    pub fn with_audio_ratio(self, ratio: u32) -> TelephoneEventReceiver {
+        TelephoneEventReceiver { audio_ratio: ratio.max(1), ..self }
     }
 
     /// The payload type of events.
@@ -173,11 +182,11 @@ impl TelephoneEventReceiver {
     /// audio is more than the timeout past its known end.
     pub fn on_audio(&mut self, timestamp: u32, out: &mut Vec<DigitEvent>) {
         let Some(active) = self.active else { return };
-        let known_end = active.segment.wrapping_add(u32::from(active.duration));
-        // Ahead by more than the timeout (less than half the timestamp space: behind, and
-        // so reordered, otherwise).
-        let past = timestamp.wrapping_sub(known_end);
-        if past > self.timeout && past < 1 << 31 {
+        // Ahead of the segment's start (less than half the timestamp space: behind, and so
+        // reordered, otherwise), and by more than the timeout past its known end.
+        let since = timestamp.wrapping_sub(active.segment);
+        let past = (since / self.audio_ratio).checked_sub(u32::from(active.duration));
+        if since < 1 << 31 && past.is_some_and(|p| p > self.timeout) {
             self.end(EventEnd::Timeout, out);
         }
     }
@@ -334,6 +343,19 @@ mod tests {
         feed(&mut rx, &[(20_000, ev('8', false, 160))]);
         rx.on_audio(20_000 + 160_000, &mut out);
         assert_eq!(out[2], digit('8', 20_000, 20, EventEnd::Timeout));
+    }
+
+    #[test]
+    fn opus_audio_clock_is_scaled_for_the_timeout() {
+        // Events at 8 kHz durations, audio timestamps at 48 kHz (6 per event unit).
+        let mut rx = TelephoneEventReceiver::new(PT).with_audio_ratio(6);
+        feed(&mut rx, &[(60_000, ev('3', false, 320))]);
+        let mut out = Vec::new();
+        // 1000 event units after the start: within 320 + 800.
+        rx.on_audio(60_000 + 6 * 1000, &mut out);
+        assert!(out.is_empty(), "an unscaled clock would have ended it: {out:?}");
+        rx.on_audio(60_000 + 6 * 1121, &mut out);
+        assert_eq!(out, [digit('3', 60_000, 40, EventEnd::Timeout)]);
     }
 
     #[test]

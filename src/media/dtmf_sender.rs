@@ -139,12 +139,28 @@ pub struct DtmfSender {
     timing: DtmfTiming,
     queue: VecDeque<char>,
     phase: Phase,
+    /// Audio timestamp units per frame: what one event tick skips in the audio stream.
+    audio_frame_ticks: u32,
 }
 
 impl DtmfSender {
     /// A sender using `method` (usually [`super::dtmf_plan::DtmfPlan::send`]) and `timing`.
     pub fn new(method: DtmfMethod, timing: DtmfTiming) -> DtmfSender {
-        DtmfSender { method, timing, queue: VecDeque::new(), phase: Phase::Idle }
+        DtmfSender {
+            method,
+            timing,
+            queue: VecDeque::new(),
+            phase: Phase::Idle,
+            audio_frame_ticks: FRAME_TICKS,
+        }
+    }
+
+    /// Sets the audio stream's timestamp units per 20 ms frame: 160 for G.711 (the
+    /// default), 960 for Opus's 48 kHz clock. Event ticks skip that much audio time and
+    /// segments of a long event start that far apart; event durations stay in 8 kHz units
+    /// (`telephone-event/8000`), as the events are negotiated.
+    pub fn set_audio_frame_ticks(&mut self, ticks: u32) {
+        self.audio_frame_ticks = ticks.max(1);
     }
 
     /// The sending method.
@@ -256,12 +272,13 @@ impl DtmfSender {
             }
             Phase::Event { event, payload_type, start, frame } => {
                 let segment = frame / SEGMENT_FRAMES;
-                let timestamp = start.wrapping_add(segment.wrapping_mul(SEGMENT_FRAMES * FRAME_TICKS));
+                let step = SEGMENT_FRAMES.wrapping_mul(self.audio_frame_ticks);
+                let timestamp = start.wrapping_add(segment.wrapping_mul(step));
                 let within = frame % SEGMENT_FRAMES;
                 let duration = u16::try_from((within + 1) * FRAME_TICKS).unwrap_or(MAX_DURATION);
                 let end = frame >= last_tone_frame;
                 let payload = event.with(end, duration).encode();
-                let packet = send_event(rtp, payload_type, frame == 0, timestamp, &payload)?;
+                let packet = self.send_event(rtp, payload_type, frame == 0, timestamp, &payload)?;
                 let next = if end {
                     self.after_tone(Some((payload, payload_type, timestamp)))
                 } else {
@@ -270,7 +287,7 @@ impl DtmfSender {
                 (FrameOut::Event(packet), next)
             }
             Phase::EndCopies { payload, payload_type, timestamp, left } => {
-                let packet = send_event(rtp, payload_type, false, timestamp, &payload)?;
+                let packet = self.send_event(rtp, payload_type, false, timestamp, &payload)?;
                 let next = match left.saturating_sub(1) {
                     0 => {
                         // The copies took their ticks out of the gap.
@@ -293,17 +310,21 @@ impl DtmfSender {
     }
 }
 
-/// Builds one telephone-event packet in `rtp`'s stream and lets one frame of audio time pass.
-fn send_event(
-    rtp: &mut RtpSender,
-    payload_type: u8,
-    marker: bool,
-    timestamp: u32,
-    payload: &[u8],
-) -> Result<Vec<u8>, DtmfError> {
-    let packet = rtp.build_custom(payload_type, marker, timestamp, payload)?;
-    rtp.skip(FRAME_TICKS);
-    Ok(packet)
+impl DtmfSender {
+    /// Builds one telephone-event packet in `rtp`'s stream and lets one frame of audio
+    /// time pass.
+    fn send_event(
+        &self,
+        rtp: &mut RtpSender,
+        payload_type: u8,
+        marker: bool,
+        timestamp: u32,
+        payload: &[u8],
+    ) -> Result<Vec<u8>, DtmfError> {
+        let packet = rtp.build_custom(payload_type, marker, timestamp, payload)?;
+        rtp.skip(self.audio_frame_ticks);
+        Ok(packet)
+    }
 }
 
 #[cfg(test)]
@@ -331,6 +352,20 @@ mod tests {
         };
         let h = parse_rtp(&packet).unwrap();
         (h.payload_type, h.marker, h.sequence, h.timestamp, h.payload.to_vec(), audio)
+    }
+
+    #[test]
+    fn events_in_an_opus_stream_skip_48_khz_time() {
+        let mut rtp = RtpSender::with_initial(0xABCD, 100, 5000, 111).unwrap();
+        let mut d = event_sender(60, 60);
+        d.set_audio_frame_ticks(960);
+        d.queue("5").unwrap();
+        let sent: Vec<_> = (0..6).map(|_| tick(&mut d, &mut rtp)).collect();
+        // Durations count 8 kHz units (telephone-event/8000) ...
+        assert_eq!(sent[2].4, [5, 0x8A, 1, 0xE0]);
+        assert!(sent[..5].iter().all(|s| s.3 == 5000));
+        // ... while audio resumes 5 frames of 960 later.
+        assert_eq!((sent[5].0, sent[5].3), (111, 5000 + 5 * 960));
     }
 
     #[test]

@@ -29,6 +29,9 @@
 //!   its first 5 ms cross-faded from the dropped one, so the join stays continuous. Drops wait
 //!   for a quiet frame for up to 1 s. Sender/playout clock drift shows up as the same error
 //!   and is corrected the same way, one frame at a time.
+//! * **Clock.** Positions are 8 kHz samples. A decoder whose RTP clock is faster
+//!   ([`Decoder::clock_rate`]: 48 kHz for Opus) has its timestamps scaled down after they
+//!   are extended past the `u32` wrap, so a wrap never shows as a jump.
 //! * **Streams.** A new SSRC (or a sequence jump) confirmed by two consecutive packets resets
 //!   the buffer and re-primes it; so does a timestamp jump of more than 1 s plus the maximum
 //!   delay. Counters are kept across resets (they describe the call).
@@ -44,7 +47,7 @@ use super::jitter_source::{Placement, StreamTracker};
 use super::playout_delay::{Adjustment, DelayController, FRAME_TICKS, TICKS_PER_MS};
 use super::plc::{Decoder, G711Decoder};
 use super::rtp::{RtpError, RtpHeader, is_rtcp, parse_rtp};
-use super::source::{FRAME_SAMPLES, Frame};
+use super::source::{FRAME_SAMPLES, Frame, SAMPLE_RATE};
 pub use super::stats::JitterStats;
 
 /// Packets held at most; more are discarded (10 s of 20 ms packets).
@@ -197,6 +200,11 @@ impl JitterBuffer<G711Decoder> {
 }
 
 impl<D: Decoder> JitterBuffer<D> {
+    /// A buffer playing through `decoder` with the default delay limits.
+    pub fn new(decoder: D) -> JitterBuffer<D> {
+        JitterBuffer::unchecked(decoder, JitterConfig::default())
+    }
+
     /// A buffer playing through `decoder` within `config`'s delay limits.
     pub fn with_decoder(decoder: D, config: JitterConfig) -> Result<JitterBuffer<D>, JitterError> {
         let JitterConfig { min_delay_ms, max_delay_ms } = config;
@@ -294,7 +302,7 @@ impl<D: Decoder> JitterBuffer<D> {
         let stored = Stored { ext_seq: 0, arrival: now, samples, payload: h.payload.to_vec() };
         match self.tracker.classify(h.ssrc, h.sequence, h.timestamp) {
             Placement::Next { ext_seq, ext_ts, newest } => {
-                self.accept(Stored { ext_seq, ..stored }, ext_ts, newest)
+                self.accept(Stored { ext_seq, ..stored }, self.position(ext_ts), newest)
             }
             Placement::Duplicate => {
                 self.stats.duplicates += 1;
@@ -321,18 +329,25 @@ impl<D: Decoder> JitterBuffer<D> {
                     let (ext_seq, ext_ts) = self.tracker.start(p.ssrc, p.seq, p.ts);
                     let first =
                         Stored { ext_seq, arrival: p.arrival, samples: p.samples, payload: p.payload };
-                    self.accept(first, ext_ts, true);
+                    self.accept(first, self.position(ext_ts), true);
                 } else {
                     self.tracker.start(h.ssrc, h.sequence.wrapping_sub(1), h.timestamp);
                 }
                 match self.tracker.classify(h.ssrc, h.sequence, h.timestamp) {
                     Placement::Next { ext_seq, ext_ts, newest } => {
-                        self.accept(Stored { ext_seq, ..stored }, ext_ts, newest)
+                        self.accept(Stored { ext_seq, ..stored }, self.position(ext_ts), newest)
                     }
                     _ => Pushed::Discarded,
                 }
             }
         }
+    }
+
+    /// An extended RTP timestamp as a position in 8 kHz samples: the decoder's clock
+    /// scaled down (÷ 6 for Opus's 48 kHz), after the extension past `u32` wraps.
+    fn position(&self, ext_ts: i64) -> i64 {
+        let rate = i64::from(self.decoder.clock_rate().max(1));
+        (ext_ts * i64::from(SAMPLE_RATE)).div_euclid(rate)
     }
 
     /// Buffers a packet of the current stream (or finds it late).
@@ -556,7 +571,11 @@ impl<D: Decoder> JitterBuffer<D> {
             fill.silence += n;
             return n;
         }
-        self.decoder.conceal(gap);
+        // The gap ends where the next packet starts: a codec with FEC can use it.
+        match next.filter(|(start, _)| **start - p.cursor == n as i64) {
+            Some((_, s)) => self.decoder.conceal_before(gap, &s.payload),
+            None => self.decoder.conceal(gap),
+        }
         let outage = p.outage.saturating_add(n);
         if let Some(p) = self.playing.as_mut() {
             p.outage = outage;

@@ -4,7 +4,8 @@
 //! function is a deterministic transformation of its inputs, and every stateful type advances
 //! only when it is handed (or asked for) samples.
 //!
-//! * [`g711`]: μ-law (PCMU) and A-law (PCMA) companding, bit-exact to ITU-T G.191.
+//! * [`g711`]: μ-law (PCMU) and A-law (PCMA) companding, bit-exact to ITU-T G.191;
+//!   [`opus`]: Opus (RFC 7587) at 8 kHz mono over libopus, with its PLC and in-band FEC.
 //! * [`tone`]: phase-continuous single/dual sine generators (DTMF, call-progress tones);
 //!   [`cadence`]: their sample-count-driven on/off patterns.
 //! * [`goertzel`]: single-frequency power measurement; [`dtmf`]: a DTMF detector on it.
@@ -48,6 +49,7 @@ pub mod goertzel;
 pub mod jitter;
 pub mod jitter_source;
 pub mod lateness;
+pub mod opus;
 pub mod pacer;
 pub mod pcm;
 pub mod playout_delay;

@@ -4,7 +4,7 @@
 //! audio where there is none. G.711 has no concealment of its own, so [`G711Decoder`] pairs the
 //! table decoder with [`G711Plc`], a waveform-repetition concealment after the method of ITU-T
 //! G.711 Appendix I (restated from its description; simplified as noted below). A codec with its
-//! own PLC (Opus, later) implements [`Decoder`] directly.
+//! own PLC ([`OpusDecoder`](super::opus::OpusDecoder)) implements [`Decoder`] directly.
 //!
 //! ```text
 //!   good frames ──► output ──► history (last 48.75 ms of output)
@@ -61,6 +61,19 @@ pub trait Decoder {
     fn decode(&mut self, payload: &[u8], out: &mut Vec<i16>);
     /// Fills `out` with audio that plausibly continues the signal (packet-loss concealment).
     fn conceal(&mut self, out: &mut [i16]);
+    /// Like [`conceal`](Decoder::conceal) for a gap that ends exactly where the buffered
+    /// packet `next` starts: a codec with in-band forward error correction (Opus) may
+    /// rebuild the end of the gap from `next`, which is decoded normally afterwards. By
+    /// default this is plain concealment.
+    fn conceal_before(&mut self, out: &mut [i16], next: &[u8]) {
+        let _ = next;
+        self.conceal(out);
+    }
+    /// The RTP timestamp clock of the payload format, in Hz; the jitter buffer converts
+    /// timestamps to 8 kHz samples with it (8000 for G.711, the default; 48000 for Opus).
+    fn clock_rate(&self) -> u32 {
+        8000
+    }
     /// Fills `out` with silence: the sender paused (silence suppression) or nothing plays.
     fn silence(&mut self, out: &mut [i16]);
     /// Forgets the signal so far (a new stream starts).

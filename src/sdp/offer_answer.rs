@@ -1,5 +1,5 @@
-//! RFC 3264 offer/answer for one audio stream: G.711 (PCMU, PCMA) and RFC 4733
-//! telephone-event.
+//! RFC 3264 offer/answer for one audio stream: G.711 (PCMU, PCMA), Opus (RFC 7587) and
+//! RFC 4733 telephone-event.
 //!
 //! Pure: the session id and version, the address (after the caller applied the NAT rules)
 //! and the RTP port come in through [`LocalMedia`].
@@ -22,6 +22,16 @@ pub const TELEPHONE_EVENTS: &str = "0-16";
 /// The packet time we send and ask for, in milliseconds.
 pub const DEFAULT_PTIME: u32 = 20;
 
+/// The dynamic payload type we offer Opus on, unless `dtmf_avt_payload` has it.
+pub const OPUS_PAYLOAD_TYPE: u8 = 111;
+
+/// The payload type we offer Opus on when `dtmf_avt_payload` is [`OPUS_PAYLOAD_TYPE`].
+pub const OPUS_FALLBACK_PAYLOAD_TYPE: u8 = 112;
+
+/// Our `a=fmtp` for Opus (RFC 7587 §6.1): we play back at 8 kHz, mono, and our decoder
+/// uses in-band FEC.
+pub const OPUS_FMTP: &str = "maxplaybackrate=8000;stereo=0;useinbandfec=1";
+
 /// An audio codec sip7940 implements.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum AudioCodec {
@@ -29,14 +39,21 @@ pub enum AudioCodec {
     Pcmu,
     /// G.711 A-law, static payload type 8 (RFC 3551).
     Pcma,
+    /// Opus (RFC 7587) on a dynamic payload type, 48 kHz RTP clock; sip7940 encodes and
+    /// plays it at 8 kHz mono.
+    Opus,
 }
 
 impl AudioCodec {
-    /// The static payload type (0 or 8).
-    pub const fn static_payload_type(self) -> u8 {
+    /// Every codec we implement.
+    pub const ALL: [AudioCodec; 3] = [AudioCodec::Pcmu, AudioCodec::Pcma, AudioCodec::Opus];
+
+    /// The static payload type (0 or 8); `None` for Opus, whose number is dynamic.
+    pub const fn static_payload_type(self) -> Option<u8> {
         match self {
-            AudioCodec::Pcmu => 0,
-            AudioCodec::Pcma => 8,
+            AudioCodec::Pcmu => Some(0),
+            AudioCodec::Pcma => Some(8),
+            AudioCodec::Opus => None,
         }
     }
 
@@ -45,23 +62,74 @@ impl AudioCodec {
         match self {
             AudioCodec::Pcmu => "PCMU",
             AudioCodec::Pcma => "PCMA",
+            AudioCodec::Opus => "opus",
         }
     }
 
-    /// The G.711 law to encode and decode with.
-    pub const fn law(self) -> Law {
+    /// The RTP clock rate in Hz (8000 for G.711, 48000 for Opus whatever it carries).
+    pub const fn clock_rate(self) -> u32 {
         match self {
-            AudioCodec::Pcmu => Law::Ulaw,
-            AudioCodec::Pcma => Law::Alaw,
+            AudioCodec::Pcmu | AudioCodec::Pcma => 8000,
+            AudioCodec::Opus => 48000,
         }
     }
 
-    /// The order we offer in for a `preferred_codec` (G.729a and `none` fall back to
-    /// µ-law first, since only G.711 is implemented).
-    pub const fn offer_order(preferred: Codec) -> [AudioCodec; 2] {
+    /// The channel count written in `a=rtpmap` (Opus is always `/2`, RFC 7587 §7).
+    pub const fn rtpmap_channels(self) -> Option<u16> {
+        match self {
+            AudioCodec::Pcmu | AudioCodec::Pcma => None,
+            AudioCodec::Opus => Some(2),
+        }
+    }
+
+    /// The `a=fmtp` parameters we write for this codec.
+    pub const fn fmtp(self) -> Option<&'static str> {
+        match self {
+            AudioCodec::Pcmu | AudioCodec::Pcma => None,
+            AudioCodec::Opus => Some(OPUS_FMTP),
+        }
+    }
+
+    /// The G.711 law to encode and decode with; `None` for Opus.
+    pub const fn law(self) -> Option<Law> {
+        match self {
+            AudioCodec::Pcmu => Some(Law::Ulaw),
+            AudioCodec::Pcma => Some(Law::Alaw),
+            AudioCodec::Opus => None,
+        }
+    }
+
+    /// The name in reports: `PCMU/8000`, `PCMA/8000`, `opus/48000/2`.
+    pub const fn display_name(self) -> &'static str {
+        match self {
+            AudioCodec::Pcmu => "PCMU/8000",
+            AudioCodec::Pcma => "PCMA/8000",
+            AudioCodec::Opus => "opus/48000/2",
+        }
+    }
+
+    /// Whether an `a=rtpmap` stands for this codec: the name case-insensitively, the clock
+    /// rate, and mono for G.711 or the mandatory `/2` for Opus.
+    fn matches(self, rtpmap: &super::attribute::Rtpmap<'_>) -> bool {
+        match self {
+            AudioCodec::Pcmu | AudioCodec::Pcma => rtpmap.is(self.encoding_name(), self.clock_rate()),
+            AudioCodec::Opus => {
+                rtpmap.encoding.eq_ignore_ascii_case("opus")
+                    && rtpmap.clock_rate == 48000
+                    && rtpmap.channels == Some(2)
+            }
+        }
+    }
+
+    /// The order we offer in for a `preferred_codec`: G.711 first unless `opus` is
+    /// preferred (G.729a and `none` fall back to µ-law first, since G.729a is not
+    /// implemented); Opus is always offered, after G.711 by default.
+    pub const fn offer_order(preferred: Codec) -> [AudioCodec; 3] {
+        use AudioCodec::{Opus, Pcma, Pcmu};
         match preferred {
-            Codec::G711Alaw => [AudioCodec::Pcma, AudioCodec::Pcmu],
-            Codec::G711Ulaw | Codec::G729a | Codec::None => [AudioCodec::Pcmu, AudioCodec::Pcma],
+            Codec::G711Alaw => [Pcma, Pcmu, Opus],
+            Codec::Opus => [Opus, Pcmu, Pcma],
+            Codec::G711Ulaw | Codec::G729a | Codec::None => [Pcmu, Pcma, Opus],
         }
     }
 }
@@ -115,6 +183,16 @@ impl LocalMedia {
         }
     }
 
+    /// The payload type we offer `codec` on: its static number, or for Opus
+    /// [`OPUS_PAYLOAD_TYPE`] unless telephone-event has it.
+    pub fn payload_type(&self, codec: AudioCodec) -> u8 {
+        codec.static_payload_type().unwrap_or(if self.telephone_event == Some(OPUS_PAYLOAD_TYPE) {
+            OPUS_FALLBACK_PAYLOAD_TYPE
+        } else {
+            OPUS_PAYLOAD_TYPE
+        })
+    }
+
     fn session(&self, media: Vec<MediaDescription>) -> SessionDescription {
         SessionDescription {
             origin: Origin {
@@ -144,8 +222,10 @@ impl LocalMedia {
         let mut formats: Vec<String> = codecs.iter().map(|(_, pt)| pt.to_string()).collect();
         formats.extend(telephone_event.map(|pt| pt.to_string()));
         let mut m = MediaDescription::new("audio", self.rtp_port, "RTP/AVP", formats);
-        for (codec, pt) in codecs {
-            m.attributes.push(Attribute::rtpmap(*pt, codec.encoding_name(), 8000, None));
+        for &(codec, pt) in codecs {
+            let (name, rate, channels) = (codec.encoding_name(), codec.clock_rate(), codec.rtpmap_channels());
+            m.attributes.push(Attribute::rtpmap(pt, name, rate, channels));
+            m.attributes.extend(codec.fmtp().map(|params| Attribute::fmtp(pt, params)));
         }
         if let Some(pt) = telephone_event {
             m.attributes.push(Attribute::rtpmap(pt, "telephone-event", 8000, None));
@@ -157,10 +237,10 @@ impl LocalMedia {
     }
 }
 
-/// Builds our offer: one `m=audio` with PCMU/PCMA in the preferred order, then
-/// telephone-event when enabled, each with its `a=rtpmap`.
+/// Builds our offer: one `m=audio` with PCMU, PCMA and Opus in the preferred order, then
+/// telephone-event when enabled, each with its `a=rtpmap` (and Opus with its `a=fmtp`).
 pub fn make_offer(local: &LocalMedia) -> SessionDescription {
-    let codecs = AudioCodec::offer_order(local.preferred_codec).map(|c| (c, c.static_payload_type()));
+    let codecs = AudioCodec::offer_order(local.preferred_codec).map(|c| (c, local.payload_type(c)));
     local.session(vec![local.audio(&codecs, local.telephone_event, local.direction)])
 }
 
@@ -174,7 +254,7 @@ pub enum AnswerError {
     /// Audio is offered, but only over protocols other than RTP/AVP (e.g. SRTP).
     #[error("audio offered only over unsupported transport protocols")]
     UnsupportedProto,
-    /// RTP/AVP audio is offered, but without PCMU or PCMA.
+    /// RTP/AVP audio is offered, but without PCMU, PCMA or Opus.
     #[error("no common audio codec")]
     NoCommonCodec,
 }
@@ -187,16 +267,24 @@ impl AnswerError {
 }
 
 /// Which of our codecs a payload type of `m` stands for: by `a=rtpmap` (name
-/// case-insensitive, 8000 Hz, mono), or by static number 0/8 when there is no rtpmap.
+/// case-insensitive; 8000 Hz mono for G.711, `opus/48000/2`), or by static number 0/8
+/// when there is no rtpmap.
 fn codec_of(m: &MediaDescription, pt: u8) -> Option<AudioCodec> {
     match m.rtpmap(pt) {
-        Some(r) => [AudioCodec::Pcmu, AudioCodec::Pcma].into_iter().find(|c| r.is(c.encoding_name(), 8000)),
-        None => match pt {
-            0 => Some(AudioCodec::Pcmu),
-            8 => Some(AudioCodec::Pcma),
-            _ => None,
-        },
+        Some(r) => AudioCodec::ALL.into_iter().find(|c| c.matches(&r)),
+        None => AudioCodec::ALL.into_iter().find(|c| c.static_payload_type() == Some(pt)),
     }
+}
+
+/// Whether `m`'s `a=fmtp` for `pt` says `useinbandfec=1` (RFC 7587 §6.1: the sender of
+/// that description decodes in-band FEC).
+fn uses_inband_fec(m: &MediaDescription, pt: u8) -> bool {
+    m.fmtp(pt).is_some_and(|f| {
+        f.params.split(';').any(|p| {
+            p.split_once('=')
+                .is_some_and(|(k, v)| k.trim().eq_ignore_ascii_case("useinbandfec") && v.trim() == "1")
+        })
+    })
 }
 
 /// The first codec of `m` (in its order) we support, with its payload type.
@@ -271,6 +359,11 @@ pub struct Media {
     pub codec: AudioCodec,
     /// The payload type to send it with (the peer's number).
     pub payload_type: u8,
+    /// The payload type the peer sends it with (our number; the same unless the peer
+    /// renumbered it in its answer).
+    pub receive_payload_type: u8,
+    /// Opus: the peer's `a=fmtp` has `useinbandfec=1`, so our encoder adds in-band FEC.
+    pub opus_fec: bool,
     /// The telephone-event payload type to send with (the peer's number), when both sides
     /// have it.
     pub dtmf_payload: Option<u8>,
@@ -327,6 +420,9 @@ pub fn negotiated(
         .payload_types()
         .find_map(|pt| codec_of(theirs, pt).filter(|c| our_codecs.contains(c)).map(|c| (c, pt)))
         .ok_or(NegotiationError::NoCommonCodec)?;
+    let receive_payload_type =
+        ours.payload_types().find(|pt| codec_of(ours, *pt) == Some(codec)).unwrap_or(payload_type);
+    let opus_fec = codec == AudioCodec::Opus && uses_inband_fec(theirs, payload_type);
     let dtmf_payload = telephone_event_of(ours).and(telephone_event_of(theirs));
     let receive_dtmf_payload = telephone_event_of(theirs).and(telephone_event_of(ours));
 
@@ -353,6 +449,8 @@ pub fn negotiated(
     Ok(Media {
         codec,
         payload_type,
+        receive_payload_type,
+        opus_fec,
         dtmf_payload,
         receive_dtmf_payload,
         remote_rtp,

@@ -5,8 +5,8 @@
 //!
 //! ```text
 //!   source ─▶ frame every 20 ms (absolute schedule) ─▶ DTMF (RFC 4733 events or in-band)
-//!          ─▶ G.711 ─▶ RTP ─────────────────────────────────────────────▶ far end's RTP port
-//!   RTP in ─▶ RFC 3550 statistics (loss, jitter) ─▶ jitter buffer ─▶ PLC ─▶ playout frame
+//!          ─▶ G.711 or Opus ─▶ RTP ─────────────────────────────────────▶ far end's RTP port
+//!   RTP in ─▶ RFC 3550 statistics (loss, jitter) ─▶ jitter buffer ─▶ decode / PLC ─▶ playout
 //!          └▶ telephone-event ─▶ digits                   └▶ in-band digits, tone, recording
 //!   RTCP: SR/RR + SDES at the RFC interval ─▶ far end's RTCP port; their reports ─▶ RTT,
 //!         their view of our stream; BYE at the end
@@ -14,7 +14,13 @@
 //! Playout is pulled once per frame tick by the engine itself (headless) or by the sound
 //! card's clock through [`MediaEngine::pull_playout`]. Nothing here reads a clock: every
 //! call carries `now`.
+//!
+//! The codec comes from [`Media::codec`]. Audio in and out is 8 kHz mono in 20 ms frames
+//! whatever the codec; the RTP clock is the codec's (8 kHz for G.711, 48 kHz for Opus:
+//! 960 per frame), so timestamps, RFC 3550 jitter, RTCP sender reports and the far end's
+//! reported jitter all use it, and the jitter buffer scales it down to 8 kHz samples.
 
+mod codec;
 mod receive;
 mod report;
 
@@ -30,29 +36,40 @@ use crate::media::g711::Law;
 use crate::media::goertzel::Goertzel;
 use crate::media::jitter::JitterBuffer;
 use crate::media::lateness::Lateness;
+use crate::media::opus::OpusError;
 use crate::media::pacer::Pacer;
-use crate::media::plc::G711Decoder;
 use crate::media::rtcp::RtcpError;
 use crate::media::rtcp::ntp::WallClock;
 use crate::media::rtcp::report::{ReceiverFigures, SenderFigures};
 use crate::media::rtcp::session::{RtcpConfig, RtcpSession};
 use crate::media::rtp::RtpSender;
-use crate::media::rtp_receiver::{ReceiverConfig, RtpReceiver};
+use crate::media::rtp_receiver::RtpReceiver;
 use crate::media::source::{FRAME_SAMPLES, Frame, FrameSource};
-use crate::sdp::{AudioCodec, Media};
+use crate::sdp::Media;
+use codec::{AnyDecoder, CodecSet, FrameEncoder};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use std::collections::VecDeque;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
-/// Samples per second of the G.711 clock.
+/// Samples per second of the audio in and out (whatever the RTP clock).
 const RATE: u32 = 8000;
 
 /// How early a frame may leave. Timers with a millisecond grain (tokio's) fire up to a
 /// millisecond after the instant asked for; asking half a millisecond early centres the
 /// send error on zero instead of on +1 ms.
 pub const SEND_EARLY: Duration = Duration::from_micros(1000);
+/// Why an engine could not be made.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum EngineError {
+    /// RTCP cannot carry the CNAME (over 255 octets).
+    #[error(transparent)]
+    Rtcp(#[from] RtcpError),
+    /// libopus could not set up an encoder or decoder.
+    #[error(transparent)]
+    Opus(#[from] OpusError),
+}
 
 /// How an engine is set up besides the negotiated media.
 #[derive(Debug, Clone)]
@@ -97,12 +114,15 @@ pub enum MediaEvent {
 /// A call's media.
 pub struct MediaEngine {
     media: Media,
-    law: Law,
+    encoder: FrameEncoder,
+    /// RTP timestamp units per frame and per second, of the codec in use.
+    frame_ticks: u32,
+    clock_rate: u32,
     sender: RtpSender,
     pacer: Pacer,
     dtmf: DtmfSender,
     stats: RtpReceiver,
-    jitter: JitterBuffer<G711Decoder>,
+    jitter: JitterBuffer<AnyDecoder>,
     events_in: Option<TelephoneEventReceiver>,
     inband: Option<InbandDigits>,
     detector: Option<Goertzel>,
@@ -113,7 +133,6 @@ pub struct MediaEngine {
     record: bool,
     recorded: Vec<i16>,
     frame: Frame,
-    encoded: [u8; FRAME_SAMPLES],
     tone_frames: u64,
     played_frames: u64,
     lateness: Lateness,
@@ -124,29 +143,31 @@ pub struct MediaEngine {
     ended: bool,
 }
 
-fn law_of(codec: AudioCodec) -> Law {
-    match codec {
-        AudioCodec::Pcmu => Law::Ulaw,
-        AudioCodec::Pcma => Law::Alaw,
-    }
+/// The RTP sender for `media`: its payload type, else (an invalid number, which
+/// negotiation never gives) the static G.711 one.
+fn sender_for(rng: &mut StdRng, media: &Media) -> RtpSender {
+    RtpSender::new(rng, media.payload_type)
+        .unwrap_or_else(|_| RtpSender::g711(rng, media.codec.law().unwrap_or(Law::Ulaw)))
 }
 
 impl MediaEngine {
     /// An engine for `media` starting at `now`; `seed` makes the SSRC, the initial
-    /// sequence number and timestamp, and the RTCP timing. Fails only for a CNAME RTCP
-    /// cannot carry (over 255 octets).
+    /// sequence number and timestamp, and the RTCP timing. Fails for a CNAME RTCP cannot
+    /// carry (over 255 octets), or if libopus cannot set up (out of memory).
     pub fn new(
         media: Media,
         config: &MediaConfig,
         setup: EngineConfig,
         now: Instant,
         seed: u64,
-    ) -> Result<Self, RtcpError> {
+    ) -> Result<Self, EngineError> {
         let mut rng = StdRng::seed_from_u64(seed);
-        let law = law_of(media.codec);
-        let sender =
-            RtpSender::new(&mut rng, media.payload_type).unwrap_or_else(|_| RtpSender::g711(&mut rng, law));
+        let codec = CodecSet::new(&media)?;
+        let sender = sender_for(&mut rng, &media);
         let plan = DtmfPlan::new(config, media.dtmf_payload);
+        let mut dtmf = DtmfSender::new(plan.send, DtmfTiming::default());
+        dtmf.set_audio_frame_ticks(codec.frame_ticks);
+        let ratio = codec.clock_rate / RATE;
         let rtcp_config = RtcpConfig {
             ssrc: sender.ssrc(),
             cname: setup.cname,
@@ -158,13 +179,17 @@ impl MediaEngine {
         let rtcp = RtcpSession::new(rtcp_config, now, StdRng::seed_from_u64(rng.next_u64()))?;
         Ok(MediaEngine {
             media,
-            law,
+            encoder: codec.encoder,
+            frame_ticks: codec.frame_ticks,
+            clock_rate: codec.clock_rate,
             sender,
             pacer: Pacer::g711(now),
-            dtmf: DtmfSender::new(plan.send, DtmfTiming::default()),
-            stats: RtpReceiver::new(ReceiverConfig::g711(law)),
-            jitter: JitterBuffer::g711(law),
-            events_in: setup.local_dtmf_payload.map(TelephoneEventReceiver::new),
+            dtmf,
+            stats: RtpReceiver::new(codec.receiver),
+            jitter: codec.jitter,
+            events_in: setup
+                .local_dtmf_payload
+                .map(|pt| TelephoneEventReceiver::new(pt).with_audio_ratio(ratio)),
             inband: if plan.detect_inband { InbandDigits::new().ok() } else { None },
             detector: setup.expect_tone.and_then(|hz| Goertzel::new(RATE, hz, FRAME_SAMPLES).ok()),
             rtcp,
@@ -174,7 +199,6 @@ impl MediaEngine {
             record: setup.record,
             recorded: Vec::new(),
             frame: [0; FRAME_SAMPLES],
-            encoded: [0; FRAME_SAMPLES],
             tone_frames: 0,
             played_frames: 0,
             lateness: Lateness::default(),
@@ -191,21 +215,40 @@ impl MediaEngine {
         &self.media
     }
 
-    /// The media changed (hold, resume, a new address or codec from a re-INVITE).
-    pub fn update(&mut self, media: Media, config: &MediaConfig, seed: u64) {
-        if media.codec != self.media.codec || media.payload_type != self.media.payload_type {
-            // Another codec: a new RTP stream and a new receiving side.
-            let mut rng = StdRng::seed_from_u64(seed);
-            self.law = law_of(media.codec);
-            self.sender = RtpSender::new(&mut rng, media.payload_type)
-                .unwrap_or_else(|_| RtpSender::g711(&mut rng, self.law));
-            self.stats = RtpReceiver::new(ReceiverConfig::g711(self.law));
-            self.jitter = JitterBuffer::g711(self.law);
+    /// The media changed (hold, resume, a new address or codec from a re-INVITE). If
+    /// libopus cannot set up a new Opus stream (out of memory), the old codec stays.
+    pub fn update(&mut self, mut media: Media, config: &MediaConfig, seed: u64) {
+        let old = self.media;
+        let stream = |m: &Media| (m.codec, m.payload_type, m.receive_payload_type);
+        if stream(&media) != stream(&old) {
+            match CodecSet::new(&media) {
+                Ok(codec) => self.switch_codec(codec, &media, seed),
+                Err(_) => {
+                    (media.codec, media.payload_type) = (old.codec, old.payload_type);
+                    (media.receive_payload_type, media.opus_fec) = (old.receive_payload_type, old.opus_fec);
+                }
+            }
+        } else if media.opus_fec != old.opus_fec {
+            self.encoder.set_inband_fec(media.opus_fec);
         }
         if media.dtmf_payload != self.media.dtmf_payload {
             self.dtmf.set_method(DtmfPlan::new(config, media.dtmf_payload).send);
         }
         self.media = media;
+    }
+
+    /// Another codec: a new RTP stream and a new receiving side.
+    fn switch_codec(&mut self, codec: CodecSet, media: &Media, seed: u64) {
+        let mut rng = StdRng::seed_from_u64(seed);
+        self.sender = sender_for(&mut rng, media);
+        self.encoder = codec.encoder;
+        self.frame_ticks = codec.frame_ticks;
+        self.clock_rate = codec.clock_rate;
+        self.stats = RtpReceiver::new(codec.receiver);
+        self.jitter = codec.jitter;
+        self.dtmf.set_audio_frame_ticks(codec.frame_ticks);
+        let ratio = codec.clock_rate / RATE;
+        self.events_in = self.events_in.take().map(|e| e.with_audio_ratio(ratio));
     }
 
     /// Queues digits to send (`0-9*#A-D`), by the DTMF policy.
@@ -262,7 +305,7 @@ impl MediaEngine {
         }
         if !self.media.direction.sends() {
             // Held or receive-only: media time passes, nothing is sent.
-            self.sender.skip(FRAME_SAMPLES as u32);
+            self.sender.skip(self.frame_ticks);
             return;
         }
         match self.dtmf.next_frame(&mut self.sender, &mut self.frame) {
@@ -270,8 +313,14 @@ impl MediaEngine {
                 self.transmits.push_back(MediaTransmit { to: self.media.remote_rtp, bytes, rtcp: false });
             }
             Ok(FrameOut::Audio) | Err(_) => {
-                self.law.encode_to_slice(&self.frame, &mut self.encoded);
-                if let Ok(bytes) = self.sender.build(&self.encoded) {
+                let built = match self.encoder.encode(&self.frame) {
+                    Some(payload) => self.sender.build_with_duration(payload, self.frame_ticks).ok(),
+                    None => {
+                        self.sender.skip(self.frame_ticks);
+                        None
+                    }
+                };
+                if let Some(bytes) = built {
                     self.transmits.push_back(MediaTransmit { to: self.media.remote_rtp, bytes, rtcp: false });
                 }
             }
@@ -282,7 +331,8 @@ impl MediaEngine {
     /// we received.
     fn figures(&self, now: Instant) -> (SenderFigures, ReceiverFigures) {
         let next = self.pacer.next_deadline().max(now);
-        (SenderFigures::from_sender(&self.sender, next, RATE), ReceiverFigures::from_receiver(&self.stats))
+        let tx = SenderFigures::from_sender(&self.sender, next, self.clock_rate);
+        (tx, ReceiverFigures::from_receiver(&self.stats))
     }
 
     /// Ends the media: a last report and an RTCP BYE go out; nothing more is sent.
@@ -324,6 +374,13 @@ impl MediaEngine {
     fn ticks(&self, now: Instant) -> u32 {
         let micros = now.saturating_duration_since(self.start).as_micros();
         (micros / 125) as u32
+    }
+
+    /// Local time in ticks of the codec's RTP clock since the start (wrapping), for the
+    /// RFC 3550 jitter.
+    fn rtp_ticks(&self, now: Instant) -> u32 {
+        let micros = now.saturating_duration_since(self.start).as_micros();
+        (micros * u128::from(self.clock_rate) / 1_000_000) as u32
     }
 
     fn flush_digits(&mut self) {

@@ -39,7 +39,7 @@ impl MediaEngine {
         if let Some(events_in) = self.events_in.as_mut() {
             events_in.on_audio(header.timestamp, &mut self.digits);
         }
-        let _ = self.stats.receive(datagram, arrival);
+        let _ = self.stats.receive(datagram, self.rtp_ticks(now));
         while self.stats.pop().is_some() {}
         let _ = self.jitter.push(datagram, arrival);
         self.flush_digits();

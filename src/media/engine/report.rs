@@ -27,7 +27,7 @@ pub struct DirectionQuality {
 /// What a call's media did.
 #[derive(Debug, Clone, Serialize)]
 pub struct EngineReport {
-    /// Codec name (`PCMU/8000`).
+    /// Codec name (`PCMU/8000`, `PCMA/8000`, `opus/48000/2`).
     pub codec: String,
     /// RTP packets sent (audio and telephone-events).
     pub packets_sent: u64,
@@ -66,10 +66,12 @@ pub struct EngineReport {
     pub send: Option<DirectionQuality>,
 }
 
-fn codec_of(codec: AudioCodec) -> (Codec, &'static str) {
+/// The codec as the E-model knows it.
+fn codec_of(codec: AudioCodec) -> Codec {
     match codec {
-        AudioCodec::Pcmu => (Codec::Pcmu, "PCMU/8000"),
-        AudioCodec::Pcma => (Codec::Pcma, "PCMA/8000"),
+        AudioCodec::Pcmu => Codec::Pcmu,
+        AudioCodec::Pcma => Codec::Pcma,
+        AudioCodec::Opus => Codec::Opus,
     }
 }
 
@@ -87,7 +89,7 @@ impl MediaEngine {
     pub fn report(&self, _now: Instant) -> EngineReport {
         let counters = self.stats.counters();
         let jb = self.jitter.stats();
-        let (codec, name) = codec_of(self.media.codec);
+        let (codec, name) = (codec_of(self.media.codec), self.media.codec.display_name());
         let far = self.rtcp.far_end_report();
         let rtt_ms = far.and_then(|f| f.rtt_ms());
         let expected = self.stats.expected().max(1) as f64;
@@ -105,7 +107,11 @@ impl MediaEngine {
         let send = far.map(|f| {
             let sent = self.sender.counters().packets.max(1) as f64;
             let loss = (100.0 * f64::from(f.cumulative_lost.max(0)) / sent).min(100.0);
-            DirectionQuality { loss_percent: loss, jitter_ms: f.jitter_ms(8000), quality: quality(loss) }
+            DirectionQuality {
+                loss_percent: loss,
+                jitter_ms: f.jitter_ms(self.clock_rate),
+                quality: quality(loss),
+            }
         });
         EngineReport {
             codec: name.to_owned(),

@@ -4,7 +4,9 @@
 #[path = "support/peers.rs"]
 mod peers;
 
-use peers::{Baresip, BaresipOpts, KamOpts, Kamailio, assert_tone, make_tone, sip7940_loopback};
+use peers::{
+    Baresip, BaresipOpts, KamOpts, Kamailio, Reaped, SpawnReaped, assert_tone, make_tone, sip7940_loopback,
+};
 use std::time::Duration;
 
 fn call(kam: &Kamailio, number: &str, extra: &[&str]) -> (i32, String) {
@@ -67,14 +69,15 @@ fn baresip_calls_the_phone(
     dir: &std::path::Path,
     audio: Option<std::path::PathBuf>,
     phone_args: &[&str],
-) -> (std::process::Child, Baresip, std::path::PathBuf) {
+) -> (Reaped, Baresip, std::path::PathBuf) {
     let log_path = dir.join("phone.log");
-    let phone = sip7940_loopback(kam.port)
-        .args(["phone", "--bind", "127.0.0.1", "--auto-answer"])
-        .args(phone_args)
-        .stderr(std::fs::File::create(&log_path).expect("log file"))
-        .spawn()
-        .expect("start the phone");
+    let phone = Reaped::spawn(
+        sip7940_loopback(kam.port)
+            .args(["phone", "--bind", "127.0.0.1", "--auto-answer"])
+            .args(phone_args)
+            .stderr(std::fs::File::create(&log_path).expect("log file")),
+        "start the phone",
+    );
     assert!(!kam.wait_for_contacts("12345", Duration::from_secs(10)).is_empty(), "sip7940 registered");
     let proxy = format!("sip:127.0.0.1:{}", kam.port);
     let mut opts = BaresipOpts::new("23456", "secret23456", &proxy);
@@ -102,8 +105,7 @@ fn baresip_calls_sip7940_which_auto_answers_and_records() {
         peers::wait_until(Duration::from_secs(5), || recording.exists()),
         "the phone wrote its recording"
     );
-    let _ = phone.kill();
-    let _ = phone.wait();
+    phone.stop();
     let log = std::fs::read_to_string(&log_path).unwrap_or_default();
     assert_tone(&recording, 380.0..420.0, &format!("sip7940 (log:\n{log})"));
     std::thread::sleep(Duration::from_millis(500));
@@ -154,8 +156,7 @@ fn baresip_holds_and_resumes_sip7940() {
     far.cmd("/hangup");
     let read = || std::fs::read_to_string(&log_path).unwrap_or_default();
     assert!(peers::wait_until(Duration::from_secs(5), || read().contains("Ended")), "{}", read());
-    let _ = phone.kill();
-    let _ = phone.wait();
+    phone.stop();
     let text = read();
     let held =
         text.find("On hold (by the far end)").unwrap_or_else(|| panic!("the phone saw no hold:\n{text}"));
@@ -187,13 +188,11 @@ fn sip7940_calls_sip7940_which_hangs_up_after_its_duration() {
             "--audio",
         ])
         .stderr(log)
-        .spawn()
-        .expect("start the callee");
+        .reaped("start the callee");
     assert!(!kam.wait_for_contacts("23456", Duration::from_secs(10)).is_empty(), "the callee registered");
     // `--audio` on a machine without a sound card: one line, and the call goes on headless.
     let (code, text) = call(&kam, "23456", &["--duration", "10", "--json", "--audio"]);
-    let _ = callee.kill();
-    let _ = callee.wait();
+    callee.stop();
     let callee_log = std::fs::read_to_string(&log_path).unwrap_or_default();
     for (who, said) in [("caller", &text), ("callee", &callee_log)] {
         let lines: Vec<&str> = said.lines().filter(|l| l.contains("no sound card")).collect();
@@ -289,8 +288,7 @@ fn dtmf_from_baresip_is_reported_by_the_phone() {
     far.cmd("/hangup");
     let read = || std::fs::read_to_string(&log_path).unwrap_or_default();
     assert!(peers::wait_until(Duration::from_secs(5), || read().contains("PCMU/8000 sent")), "{}", read());
-    let _ = phone.kill();
-    let _ = phone.wait();
+    phone.stop();
     let text = read();
     assert!(text.contains("call 1: digits received: 47#"), "{text}");
 }
@@ -304,12 +302,10 @@ fn call_stats_headers_ride_on_bye_and_its_200() {
         .args(["--set", "line2_name=23456", "--set", "line1_name=\"\"", "--set", "call_stats=1"])
         .args(["phone", "--bind", "127.0.0.1", "--auto-answer", "--duration", "2.5"])
         .stderr(log)
-        .spawn()
-        .expect("start the callee");
+        .reaped("start the callee");
     assert!(!kam.wait_for_contacts("23456", Duration::from_secs(10)).is_empty(), "the callee registered");
     let (code, text) = call(&kam, "23456", &["--duration", "10", "--set", "call_stats=1"]);
-    let _ = callee.kill();
-    let _ = callee.wait();
+    callee.stop();
     assert_eq!(code, 0, "{text}");
     let log = kam.log();
     let bye = log.find("BYE sip:").map(|i| &log[i..]).unwrap_or_default();

@@ -4,7 +4,7 @@
 #[path = "support/peers.rs"]
 mod peers;
 
-use peers::{Baresip, BaresipOpts, KamOpts, Kamailio, assert_tone, sip7940_loopback, tone_hz};
+use peers::{Baresip, BaresipOpts, KamOpts, Kamailio, SpawnReaped, assert_tone, sip7940_loopback, tone_hz};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -83,18 +83,20 @@ fn sip7940_preferring_opus_calls_baresip() {
 }
 
 #[test]
-fn baresip_offering_opus_first_gets_opus_from_a_default_sip7940() {
+fn baresip_offering_opus_first_gets_opus_from_a_sip7940_preferring_it() {
     let kam = Kamailio::start(KamOpts::default());
     let dir = tempfile::tempdir().expect("tempdir");
     let rec = dir.path().join("rec");
     std::fs::create_dir_all(&rec).expect("mkdir");
     let log_path = dir.path().join("phone.log");
+    // A default phone answers with G.711 (the 7940's codec, tested in tests/sdp_opus.rs);
+    // `preferred_codec : opus` makes it take the Opus that baresip offers first.
     let mut phone = sip7940_loopback(kam.port)
+        .args(["--set", "preferred_codec=opus"])
         .args(["phone", "--bind", "127.0.0.1", "--auto-answer", "--tone", "1000"])
         .args(["--record", rec.to_str().unwrap_or_default()])
         .stderr(std::fs::File::create(&log_path).expect("log file"))
-        .spawn()
-        .expect("start the phone");
+        .reaped("start the phone");
     assert!(!kam.wait_for_contacts("12345", Duration::from_secs(10)).is_empty(), "sip7940 registered");
     let far = baresip(&kam, dir.path());
     far.cmd("/dial 12345");
@@ -104,8 +106,7 @@ fn baresip_offering_opus_first_gets_opus_from_a_default_sip7940() {
     let read = || std::fs::read_to_string(&log_path).unwrap_or_default();
     let recording = rec.join("call-1.wav");
     let ended = peers::wait_until(Duration::from_secs(5), || read().contains(" sent ") && recording.exists());
-    let _ = phone.kill();
-    let _ = phone.wait();
+    phone.stop();
     assert!(ended, "the call ended and the phone wrote its recording:\n{}", read());
     assert!(read().contains("call 1: opus/48000/2 sent"), "{}", read());
     assert_tone(&recording, 380.0..420.0, &format!("sip7940 (log:\n{})", read()));

@@ -69,7 +69,9 @@ fn dtmf_as_rfc_4733_events() {
     p.a.send_dtmf("1234#*").expect("digits");
     p.run_for(Duration::from_secs(3));
     assert_eq!(digits(&p.events_b), "1234#*");
-    assert_eq!(p.b.report(p.now).digits, "1234#*");
+    let r = p.b.report(p.now);
+    assert_eq!(r.digits, "1234#*");
+    assert_eq!(r.lost, 0, "event packets are not counted as lost audio: {r:?}");
 }
 
 #[test]
@@ -126,6 +128,7 @@ fn symmetric_rtp_answers_where_the_far_end_sends_from() {
         record: false,
         self_clocked: true,
         symmetric: true,
+        send_early: Duration::ZERO,
     };
     let mut a = MediaEngine::new(media("10.0.0.9:4000", None), &config, setup, now, 5).expect("engine");
     let mut far = engine_pair::engine(media(engine_pair::A, None), 1000.0, &config, None, now, 6);

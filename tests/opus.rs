@@ -35,7 +35,7 @@ fn negotiate(a: Codec, b: Codec) -> (Media, Media) {
 }
 
 fn opus_pair(link: Link) -> Pair {
-    let (to_b, to_a) = negotiate(Codec::Opus, Codec::G711Ulaw);
+    let (to_b, to_a) = negotiate(Codec::Opus, Codec::Opus);
     assert_eq!((to_b.codec, to_a.codec), (AudioCodec::Opus, AudioCodec::Opus));
     Pair::with_media(link, &MediaConfig::default(), to_b, to_a, to_b.dtmf_payload)
 }
@@ -50,8 +50,8 @@ fn block_rms(samples: &[i16]) -> Vec<f64> {
 
 #[test]
 fn sdp_negotiation_both_ways() {
-    // A prefers Opus and offers it first: B (default config) takes it, on A's number.
-    let (to_b, to_a) = negotiate(Codec::Opus, Codec::G711Ulaw);
+    // Both prefer Opus: A offers it first and B takes it, on A's number.
+    let (to_b, to_a) = negotiate(Codec::Opus, Codec::Opus);
     for m in [to_b, to_a] {
         assert_eq!(
             (m.codec, m.payload_type, m.receive_payload_type, m.opus_fec),
@@ -59,11 +59,13 @@ fn sdp_negotiation_both_ways() {
         );
     }
     assert_eq!(to_b.remote_rtp, B.parse().unwrap());
-    // The other way round, B's default offer has G.711 first: it stays G.711 even though A
-    // prefers Opus (the offerer's order decides, RFC 3264 §6.1).
+    // A default phone speaks G.711 even when the offer puts Opus first.
+    let (to_b, to_a) = negotiate(Codec::Opus, Codec::G711Ulaw);
+    assert_eq!((to_b.codec, to_a.codec), (AudioCodec::Pcmu, AudioCodec::Pcmu));
+    // An answerer that prefers Opus takes it from an offer that lists it after G.711.
     let offer = make_offer(&local(B, Codec::G711Ulaw));
     let reply = answer(&offer, &local(A, Codec::Opus)).unwrap();
-    assert_eq!(negotiated(&reply, &offer).unwrap().codec, AudioCodec::Pcmu);
+    assert_eq!(negotiated(&reply, &offer).unwrap().codec, AudioCodec::Opus);
 }
 
 #[test]
@@ -157,7 +159,7 @@ fn a_renegotiation_switches_g711_to_opus_mid_call() {
     p.run_for(Duration::from_secs(2));
     let before = p.b.report(p.now);
     assert_eq!(before.codec, "PCMU/8000");
-    let (to_b, to_a) = negotiate(Codec::Opus, Codec::G711Ulaw);
+    let (to_b, to_a) = negotiate(Codec::Opus, Codec::Opus);
     p.a.update(to_b, &MediaConfig::default(), 11);
     p.b.update(to_a, &MediaConfig::default(), 12);
     p.run_for(Duration::from_secs(2));

@@ -5,7 +5,7 @@
 #[path = "support/peers.rs"]
 mod peers;
 
-use peers::{KamOpts, Kamailio, Sipp, free_udp_ports};
+use peers::{KamOpts, Kamailio, Sipp, SpawnReaped, free_udp_ports};
 use serde_json::Value;
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
@@ -167,14 +167,12 @@ fn a_restarted_registrar_is_noticed_and_re_registered_within_one_refresh() {
         .args(["--set", "line2_name=\"\"", "--set", "timer_register_expires=66"])
         .args(["register", "--bind", "127.0.0.1", "--watch", "--timeout", "75"])
         .stdout(std::process::Stdio::piped())
-        .spawn()
-        .expect("start the watch");
+        .reaped("start the watch");
     assert!(!kam.wait_for_contacts("12345", Duration::from_secs(10)).is_empty(), "first registration");
     kam.restart();
     assert!(kam.contacts_of("12345").is_empty(), "the restarted registrar forgot the binding");
     // The refresh is due at 66 - 5 = 61 s.
     let back = kam.wait_for_contacts("12345", Duration::from_secs(70));
-    let _ = child.kill();
-    let _ = child.wait();
+    child.stop();
     assert_eq!(back.len(), 1, "re-registered after the restart: {}", kam.log_tail(40));
 }

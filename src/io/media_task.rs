@@ -168,6 +168,7 @@ pub fn spawn(
         record: options.record,
         self_clocked: card.is_none(),
         symmetric: options.symmetric_rtp,
+        send_early: crate::media::engine::MILLISECOND_TIMER_EARLY,
     };
     let config = config.clone();
     let mut engine = MediaEngine::new(media, &config, setup, now, options.seed)

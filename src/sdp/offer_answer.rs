@@ -292,6 +292,16 @@ fn first_codec(m: &MediaDescription) -> Option<(AudioCodec, u8)> {
     m.payload_types().find_map(|pt| codec_of(m, pt).map(|c| (c, pt)))
 }
 
+/// The codec we answer `m` with: the first G.711 codec in the offer's order — G.711 stays
+/// what the phone speaks — unless `preferred_codec` is `opus` and Opus is offered; Opus
+/// when it is all the offer has in common with us.
+fn answer_codec(m: &MediaDescription, local: &LocalMedia) -> Option<(AudioCodec, u8)> {
+    let offered = || m.payload_types().filter_map(|pt| codec_of(m, pt).map(|c| (c, pt)));
+    let opus = || offered().find(|(c, _)| *c == AudioCodec::Opus);
+    let g711 = || offered().find(|(c, _)| *c != AudioCodec::Opus);
+    if local.preferred_codec == Codec::Opus { opus().or_else(g711) } else { g711().or_else(opus) }
+}
+
 /// The payload type of `telephone-event/8000` in `m`, if listed.
 fn telephone_event_of(m: &MediaDescription) -> Option<u8> {
     m.payload_types().find(|pt| m.rtpmap(*pt).is_some_and(|r| r.is("telephone-event", 8000)))
@@ -319,7 +329,7 @@ pub fn answer(offer: &SessionDescription, local: &LocalMedia) -> Result<SessionD
             continue;
         }
         seen_avp = true;
-        if let Some(codec) = first_codec(m) {
+        if let Some(codec) = answer_codec(m, local) {
             chosen = Some((i, codec));
             break;
         }

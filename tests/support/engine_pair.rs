@@ -78,6 +78,7 @@ pub fn engine(
         record: true,
         self_clocked: true,
         symmetric: false,
+        send_early: Duration::ZERO,
     };
     MediaEngine::new(media, config, setup, now, seed).expect("engine")
 }

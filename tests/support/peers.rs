@@ -165,6 +165,41 @@ pub fn wait_until(timeout: Duration, mut cond: impl FnMut() -> bool) -> bool {
     }
 }
 
+/// A child process killed and reaped when dropped, so a failing assertion never leaves a
+/// phone running (and holding the test harness's output pipe open).
+pub struct Reaped(pub Child);
+
+impl Reaped {
+    /// Spawns `cmd`, panicking with `what` if it cannot start.
+    pub fn spawn(cmd: &mut Command, what: &str) -> Reaped {
+        Reaped(cmd.spawn().unwrap_or_else(|e| panic!("{what}: {e}")))
+    }
+
+    /// Kills the process and waits for it.
+    pub fn stop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// `command.reaped("what")`: spawn as a [`Reaped`].
+pub trait SpawnReaped {
+    /// Spawns, panicking with `what` if the process cannot start.
+    fn reaped(&mut self, what: &str) -> Reaped;
+}
+
+impl SpawnReaped for Command {
+    fn reaped(&mut self, what: &str) -> Reaped {
+        Reaped::spawn(self, what)
+    }
+}
+
+impl Drop for Reaped {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
 // ------------------------------------------------------------------------ helpers
 
 fn temp_dir(prefix: &str) -> TempDir {

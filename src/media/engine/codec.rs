@@ -126,8 +126,10 @@ impl CodecSet {
             }
         };
         let jitter = JitterBuffer::new(decoder);
+        // telephone-events share the audio's sequence space: without them, every event
+        // packet would count as a lost audio packet.
         let receiver = ReceiverConfig {
-            payload_types: vec![payload_type],
+            payload_types: std::iter::once(payload_type).chain(media.receive_dtmf_payload).collect(),
             clock_rate,
             reorder_depth: DEFAULT_REORDER_DEPTH,
         };

@@ -56,10 +56,10 @@ use std::time::{Duration, Instant};
 /// Samples per second of the audio in and out (whatever the RTP clock).
 const RATE: u32 = 8000;
 
-/// How early a frame may leave. Timers with a millisecond grain (tokio's) fire up to a
-/// millisecond after the instant asked for; asking half a millisecond early centres the
-/// send error on zero instead of on +1 ms.
-pub const SEND_EARLY: Duration = Duration::from_micros(1000);
+/// How early the io edge should let frames leave when its timers have a millisecond grain
+/// (tokio's fire up to a millisecond after the instant asked for): asking that much early
+/// centres the send error near zero instead of near +1 ms.
+pub const MILLISECOND_TIMER_EARLY: Duration = Duration::from_micros(1000);
 /// Why an engine could not be made.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum EngineError {
@@ -89,6 +89,9 @@ pub struct EngineConfig {
     /// Symmetric RTP: send to where the far end's RTP comes from (its RTCP to that port
     /// + 1), once it has come (`nat_symmetric_rtp`).
     pub symmetric: bool,
+    /// How early a frame may leave (see [`MILLISECOND_TIMER_EARLY`]); zero for precise
+    /// timers and simulations.
+    pub send_early: Duration,
 }
 
 /// Something the io edge must send.
@@ -128,6 +131,7 @@ pub struct MediaEngine {
     detector: Option<Goertzel>,
     rtcp: RtcpSession,
     symmetric: bool,
+    send_early: Duration,
     start: Instant,
     self_clocked: bool,
     record: bool,
@@ -194,6 +198,7 @@ impl MediaEngine {
             detector: setup.expect_tone.and_then(|hz| Goertzel::new(RATE, hz, FRAME_SAMPLES).ok()),
             rtcp,
             symmetric: setup.symmetric,
+            send_early: setup.send_early,
             start: now,
             self_clocked: setup.self_clocked,
             record: setup.record,
@@ -267,7 +272,7 @@ impl MediaEngine {
             return None;
         }
         let next = self.pacer.next_deadline();
-        let frame = next.checked_sub(SEND_EARLY).unwrap_or(next);
+        let frame = next.checked_sub(self.send_early).unwrap_or(next);
         Some(self.rtcp.poll_timeout().map_or(frame, |r| r.min(frame)))
     }
 
@@ -278,7 +283,7 @@ impl MediaEngine {
             return;
         }
         let deadline = self.pacer.next_deadline();
-        let tick = self.pacer.on_tick(now + SEND_EARLY);
+        let tick = self.pacer.on_tick(now + self.send_early);
         if tick.due > 0 {
             // How far from its deadline the frame leaves, early or late.
             let error = now.checked_duration_since(deadline).unwrap_or_else(|| deadline - now);

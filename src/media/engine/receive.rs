@@ -33,6 +33,8 @@ impl MediaEngine {
         {
             let _ =
                 events_in.on_packet(header.payload_type, header.timestamp, header.payload, &mut self.digits);
+            let _ = self.stats.receive(datagram, arrival);
+            while self.stats.pop().is_some() {}
             self.flush_digits();
             return;
         }

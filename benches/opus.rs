@@ -5,6 +5,7 @@
 //! the 20 ms tick idle.
 
 use criterion::{Criterion, criterion_group, criterion_main};
+use sip7940::media::g711::Law;
 use sip7940::media::opus::{OpusDecoder, OpusEncoder, OpusSettings};
 use sip7940::media::plc::Decoder;
 use sip7940::media::source::{FRAME_SAMPLES, Frame};
@@ -61,6 +62,15 @@ fn opus(c: &mut Criterion) {
             out.clear();
             dec.decode(&packets[k], &mut out);
             dec.conceal_before(black_box(&mut gap), &packets[(k + 1) % packets.len()]);
+        })
+    });
+    // The anchor, in the same run: G.711 µ-law, the codec the 7940 speaks.
+    let mut ulaw = [0u8; FRAME_SAMPLES];
+    g.bench_function("g711_ulaw_encode_anchor", |b| {
+        b.iter(|| {
+            k = (k + 1) % frames.len();
+            Law::Ulaw.encode_to_slice(black_box(&frames[k]), &mut ulaw);
+            black_box(ulaw[0])
         })
     });
     g.finish();

@@ -11,6 +11,10 @@
 //!   one without a kernel driver or a sound server), so timing is not tested here: the
 //!   self-test must notice the missing clock and exit 1.
 
+#[path = "support/alsa.rs"]
+mod alsa;
+
+use alsa::{FILE_CARD, home_with, sounding_stretches};
 use serde_json::Value;
 use sip7940::media::goertzel::Goertzel;
 use sip7940::media::tone::power_dbm0;
@@ -29,14 +33,6 @@ fn sip7940(home: Option<&Path>, args: &[&str]) -> Output {
 
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
-}
-
-/// A temporary HOME whose `.asoundrc` is `asoundrc` (`@DIR@` replaced by its path).
-fn home_with(asoundrc: &str) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let conf = asoundrc.replace("@DIR@", &dir.path().display().to_string());
-    std::fs::write(dir.path().join(".asoundrc"), conf).expect("write .asoundrc");
-    dir
 }
 
 /// What a machine without a sound card looks like to ALSA.
@@ -96,49 +92,6 @@ fn unknown_device_is_named_in_the_error() {
         text(&out.stderr)
     );
     assert_eq!(out.status.code(), Some(1));
-}
-
-/// Playback into a raw 16-bit stereo 48 kHz file, capture from silence.
-const FILE_CARD: &str = r#"
-pcm.!default {
-  type asym
-  playback.pcm "sip7940_speaker"
-  capture.pcm "null"
-}
-pcm.sip7940_speaker {
-  type plug
-  slave { pcm "sip7940_file"; format S16_LE; rate 48000; channels 2 }
-}
-pcm.sip7940_file {
-  type file
-  slave.pcm "null"
-  file "@DIR@/speaker.raw"
-  format "raw"
-}
-"#;
-
-/// The stretches of `samples` between silences (runs of 3 or more zeros): with no clock, the
-/// callback plays silence whenever it outruns the test's pushes.
-fn sounding_stretches(samples: &[i16]) -> Vec<&[i16]> {
-    let mut stretches = Vec::new();
-    let (mut start, mut zeros) = (None, 0);
-    for (i, &s) in samples.iter().enumerate() {
-        if s == 0 {
-            zeros += 1;
-            if zeros == 3
-                && let Some(from) = start.take()
-            {
-                stretches.push(&samples[from..i - 2]);
-            }
-        } else {
-            zeros = 0;
-            start.get_or_insert(i);
-        }
-    }
-    if let Some(from) = start {
-        stretches.push(&samples[from..]);
-    }
-    stretches
 }
 
 #[test]

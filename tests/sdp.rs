@@ -395,9 +395,9 @@ const TABLE: &[Row] = &[
         Ok((8, None, Direction::SendRecv)),
     ),
     (
-        "opus, pcma, pcmu",
+        "opus, pcma, pcmu: the first G.711 (a default phone speaks G.711)",
         "m=audio 4000 RTP/AVP 111 8 0\r\na=rtpmap:111 opus/48000/2\r\na=rtpmap:8 PCMA/8000\r\n",
-        Ok((111, None, Direction::SendRecv)),
+        Ok((8, None, Direction::SendRecv)),
     ),
     (
         "opus mono is not RFC 7587",
@@ -462,7 +462,24 @@ fn session_level_direction_is_mirrored() {
 #[test]
 fn answer_is_complete_and_reuses_offer_numbers() {
     let offer = sd(OPUS_FIRST);
+    // A default phone takes the first G.711 of the offer; one preferring Opus takes Opus.
     let a = answer(&offer, &local()).unwrap();
+    assert_eq!(
+        a.to_string(),
+        "v=0\r\n\
+         o=Cisco-SIPUA 5000 1 IN IP4 192.0.2.100\r\n\
+         s=SIP Call\r\n\
+         c=IN IP4 192.0.2.100\r\n\
+         t=0 0\r\n\
+         m=audio 16384 RTP/AVP 8 101\r\n\
+         a=rtpmap:8 PCMA/8000\r\n\
+         a=rtpmap:101 telephone-event/8000\r\n\
+         a=fmtp:101 0-16\r\n\
+         a=ptime:20\r\n\
+         a=sendrecv\r\n"
+    );
+    let opus = MediaConfig { preferred_codec: Codec::Opus, ..MediaConfig::default() };
+    let a = answer(&offer, &LocalMedia::from_config(&opus, v4(192, 0, 2, 100), 16384, 5000, 1)).unwrap();
     assert_eq!(
         a.to_string(),
         "v=0\r\n\
@@ -481,7 +498,7 @@ fn answer_is_complete_and_reuses_offer_numbers() {
     // Without dtmf_outofband we do not accept telephone-event.
     let cfg = MediaConfig { dtmf_outofband: DtmfOutOfBand::None, ..MediaConfig::default() };
     let l = LocalMedia::from_config(&cfg, v4(192, 0, 2, 100), 16384, 1, 1);
-    assert_eq!(answer(&offer, &l).unwrap().media[0].formats, vec!["111"]);
+    assert_eq!(answer(&offer, &l).unwrap().media[0].formats, vec!["8"]);
 }
 
 #[test]

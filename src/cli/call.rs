@@ -2,10 +2,12 @@
 //! record what comes back, hang up after `--duration`, and report the media figures.
 
 use super::boot::{BootError, Outgoing, boot, runtime, shutdown_signal, unregister_and_wait};
+use super::handset::{FAILURE_TONE, Handset};
 use super::{Cli, output};
 use crate::io::clock::time_of_day;
 use crate::io::driver::TraceOptions;
 use crate::io::media_task::{self, MediaHandle, MediaOptions};
+use crate::media::progress_tone::ProgressTone;
 use crate::ua::Event;
 use crate::ua::call::{CallId, CallState, EndReason};
 use serde_json::json;
@@ -78,15 +80,15 @@ pub(super) fn run(cli: &Cli, args: &CallArgs) -> ExitCode {
         eprintln!("sip7940 call: cannot start the runtime");
         return ExitCode::from(3);
     };
-    let source = match Outgoing::from_args(args.tone, args.play.as_deref())
-        .and_then(|o| super::boot::call_audio(&o, args.audio.as_deref(), "sip7940 call"))
-    {
-        Ok(s) => s,
-        Err(e) => {
-            eprintln!("sip7940 call: {e}");
-            return ExitCode::from(2);
-        }
-    };
+    // What the call sends when it has no sound card; a bad file or tone is said now.
+    let outgoing =
+        match Outgoing::from_args(args.tone, args.play.as_deref()).and_then(|o| o.source().map(|_| o)) {
+            Ok(o) => o,
+            Err(e) => {
+                eprintln!("sip7940 call: {e}");
+                return ExitCode::from(2);
+            }
+        };
     if let Some(Err(e)) = args.dtmf.as_deref().map(crate::media::dtmf_plan::parse_digits) {
         eprintln!("sip7940 call: --dtmf: {e}");
         return ExitCode::from(2);
@@ -121,7 +123,7 @@ pub(super) fn run(cli: &Cli, args: &CallArgs) -> ExitCode {
         say(args, &format!("Calling {} from line {}", args.number, args.line));
         let mut rtp = Some(rtp);
         let mut media: Option<MediaHandle> = None;
-        let mut source = Some(source);
+        let mut handset = Handset::new(args.audio.as_deref(), "sip7940 call");
         let mut connected_at: Option<Instant> = None;
         let mut end: Option<EndReason> = None;
         let started = Instant::now();
@@ -162,8 +164,13 @@ pub(super) fn run(cli: &Cli, args: &CallArgs) -> ExitCode {
                         CallState::Ringing => {
                             timeline.ringing = true;
                             say(args, "Ringing");
+                            // Early media, once it runs, is what the far end wants heard.
+                            if media.is_none() {
+                                handset.play(Some(ProgressTone::Ringback)).await;
+                            }
                         }
                         CallState::Connected if connected_at.is_none() => {
+                            handset.play(None).await;
                             connected_at = Some(Instant::now());
                             timeline.setup = Some(started.elapsed());
                             say(args, "Connected");
@@ -183,7 +190,14 @@ pub(super) fn run(cli: &Cli, args: &CallArgs) -> ExitCode {
                     Event::CallMedia { id: i, media: m } if i == id => match &media {
                         Some(running) => running.update(m),
                         None => {
-                            if let (Some(sockets), Some(src)) = (rtp.take(), source.take()) {
+                            if let Some(sockets) = rtp.take() {
+                                let src = match handset.call_audio(&outgoing).await {
+                                    Ok(src) => src,
+                                    Err(e) => {
+                                        eprintln!("sip7940 call: {e}");
+                                        continue;
+                                    }
+                                };
                                 let options = MediaOptions {
                                     record,
                                     seed: u64::from(rtp_port),
@@ -240,6 +254,16 @@ pub(super) fn run(cli: &Cli, args: &CallArgs) -> ExitCode {
             Some(m) => m.finish().await,
             None => None,
         };
+        // A failed call sounds like one: busy or fast busy for a moment, on a sound card.
+        let failure_tone = match &end {
+            Some(EndReason::Status { code, .. }) => ProgressTone::after_status(*code),
+            Some(EndReason::Timeout) => Some(ProgressTone::Reorder),
+            _ => None,
+        };
+        match failure_tone {
+            Some(tone) => handset.play_for(tone, FAILURE_TONE).await,
+            None => handset.play(None).await,
+        }
         if let (Some(path), Some(r)) = (&args.record, &report)
             && let Err(e) = crate::io::wav::write_wav_8k_mono(path, &r.recorded)
         {

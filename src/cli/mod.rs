@@ -7,11 +7,13 @@ mod check;
 mod demo;
 mod devices;
 pub mod diagnose;
+mod handset;
 mod loopback;
 mod output;
 mod phone;
 mod register;
 mod sound_test;
+mod tones;
 
 use crate::config::Mac;
 use clap::{Parser, Subcommand};
@@ -69,6 +71,8 @@ pub enum Command {
     /// Exit 0 (also without a sound card), 2 when the sound system fails otherwise.
     /// --test plays a test tone and listens instead.
     Devices(devices::DevicesArgs),
+    /// The phone's call-progress tones: list them, write them as WAV files, or play one.
+    Tones(tones::TonesArgs),
 }
 
 /// `KEY=VALUE`, with the value optionally in double quotes.
@@ -128,6 +132,7 @@ pub fn run() -> ExitCode {
         Command::Loopback(args) => loopback::run(&cli, args),
         Command::Demo(args) => demo::run(&cli, args),
         Command::Devices(args) => devices::run(&cli, args),
+        Command::Tones(args) => tones::run(args),
     }
 }
 

@@ -1,9 +1,10 @@
 //! Cadenced tones: a [`Tone`] switched on and off after given numbers of samples (ringback:
 //! 2 s on, 4 s off = 16 000 / 32 000 samples at 8 kHz). Driven by sample count, never a clock.
+//! The phone's own tones are in [`super::progress_tone`].
 
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
 
-use super::tone::{Level, Tone, ToneError};
+use super::tone::Tone;
 
 /// An on/off pattern measured in samples.
 ///
@@ -90,34 +91,6 @@ impl CadencedTone {
         let mut t = CadencedTone { tone, cadence, step: 0, on: true, remaining: 0, finished: false };
         t.reset();
         t
-    }
-
-    /// North American dial tone: 350 + 440 Hz at −13 dBm0 each, continuous.
-    pub fn dial_tone(sample_rate: u32) -> Result<CadencedTone, ToneError> {
-        let tone = Tone::dual(sample_rate, 350.0, 440.0, Level::Dbm0(-13.0))?;
-        Ok(CadencedTone::new(tone, Cadence::continuous()))
-    }
-
-    /// North American ringback: 440 + 480 Hz at −19 dBm0 each, 2 s on, 4 s off, repeating.
-    pub fn ringback(sample_rate: u32) -> Result<CadencedTone, ToneError> {
-        let tone = Tone::dual(sample_rate, 440.0, 480.0, Level::Dbm0(-19.0))?;
-        let cadence = Cadence::from_ms(sample_rate, &[(2000, 4000)], true);
-        Ok(CadencedTone::new(tone, cadence))
-    }
-
-    /// North American busy: 480 + 620 Hz at −24 dBm0 each, 0.5 s on, 0.5 s off, repeating.
-    pub fn busy(sample_rate: u32) -> Result<CadencedTone, ToneError> {
-        let tone = Tone::dual(sample_rate, 480.0, 620.0, Level::Dbm0(-24.0))?;
-        let cadence = Cadence::from_ms(sample_rate, &[(500, 500)], true);
-        Ok(CadencedTone::new(tone, cadence))
-    }
-
-    /// North American reorder (fast busy): 480 + 620 Hz at −24 dBm0 each, 0.25 s on,
-    /// 0.25 s off, repeating.
-    pub fn reorder(sample_rate: u32) -> Result<CadencedTone, ToneError> {
-        let tone = Tone::dual(sample_rate, 480.0, 620.0, Level::Dbm0(-24.0))?;
-        let cadence = Cadence::from_ms(sample_rate, &[(250, 250)], true);
-        Ok(CadencedTone::new(tone, cadence))
     }
 
     /// Goes back to the start of the cadence (and phase 0).
@@ -233,10 +206,11 @@ impl Iterator for CadencedTone {
 mod tests {
     #![allow(clippy::indexing_slicing, clippy::unwrap_used, clippy::panic)]
     use super::*;
+    use crate::media::tone::Level;
 
     #[test]
     fn cadence_ringback_timing() {
-        let mut rb = CadencedTone::ringback(8000).unwrap();
+        let mut rb = crate::media::progress_tone::ProgressTone::Ringback.generator().unwrap();
         assert_eq!(rb.cadence().steps(), &[(16000, 32000)]);
         assert_eq!(rb.cadence().period_samples(), 48000);
         // Two full periods in 20 ms frames: on exactly for samples [0,16000) mod 48000.

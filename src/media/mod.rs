@@ -7,7 +7,8 @@
 //! * [`g711`]: μ-law (PCMU) and A-law (PCMA) companding, bit-exact to ITU-T G.191;
 //!   [`opus`]: Opus (RFC 7587) at 8 kHz mono over libopus, with its PLC and in-band FEC.
 //! * [`tone`]: phase-continuous single/dual sine generators (DTMF, call-progress tones);
-//!   [`cadence`]: their sample-count-driven on/off patterns.
+//!   [`cadence`]: their sample-count-driven on/off patterns; [`progress_tone`]: the phone's
+//!   dial, ringback, busy, reorder, ring and call-waiting tones built from them.
 //! * [`goertzel`]: single-frequency power measurement; [`dtmf`]: a DTMF detector on it.
 //! * DTMF on the wire: [`dtmf_plan`] picks in-band tones or RFC 4733 events from the 7940's
 //!   `dtmf_*` settings and SDP; [`dtmf_sender`] plays digits frame by frame as either;
@@ -54,6 +55,7 @@ pub mod pacer;
 pub mod pcm;
 pub mod playout_delay;
 pub mod plc;
+pub mod progress_tone;
 pub mod quality;
 pub mod resample;
 pub mod rtcp;

@@ -53,11 +53,13 @@ mod simulated;
 mod stream;
 #[cfg(test)]
 mod tests;
+mod tone_player;
 
 pub use device::{DeviceInfo, StreamInfo, headless_reason, list_devices};
-pub use path::{AudioOptions, AudioPath, AudioStats, Microphone, PathInfo, Speaker, Streams};
+pub use path::{AudioOptions, AudioPath, AudioStats, Loudspeaker, Microphone, PathInfo, Speaker, Streams};
 pub use simulated::SimulatedCard;
-pub use stream::{open, open_with};
+pub use stream::{open, open_output, open_with};
+pub use tone_player::TonePlayer;
 
 use crate::media::resample::ResampleError;
 use std::fmt;

@@ -267,6 +267,23 @@ impl AudioPath {
     }
 }
 
+/// A loudspeaker on its own (no microphone), for playing tones.
+pub struct Loudspeaker {
+    /// The output device's id.
+    pub device: String,
+    /// The 8 kHz side.
+    pub speaker: Speaker,
+    /// The running output stream; dropping it stops the sound.
+    pub streams: Streams,
+}
+
+impl From<AudioPath> for Loudspeaker {
+    /// The loudspeaker of a whole path (its microphone is dropped).
+    fn from(path: AudioPath) -> Loudspeaker {
+        Loudspeaker { device: path.info.output, speaker: path.speaker, streams: path.streams }
+    }
+}
+
 /// The device streams of an [`AudioPath`]. They run until this is dropped.
 pub struct Streams {
     pub(super) _input: Option<cpal::Stream>,

@@ -5,7 +5,9 @@
 //! no system call.
 
 use super::device::{choose_config, device_id, find};
-use super::path::{AudioOptions, AudioPath, Counters, Microphone, PathInfo, Speaker, Streams, ring};
+use super::path::{
+    AudioOptions, AudioPath, Counters, Loudspeaker, Microphone, PathInfo, Speaker, Streams, ring,
+};
 use super::quiet::Quiet;
 use super::{AudioError, Direction};
 use crate::media::pcm::{PcmSample, downmix, upmix};
@@ -57,6 +59,23 @@ pub fn open_with(
     };
     let streams = Streams { _input: Some(input_stream), _output: Some(output_stream), counters };
     Ok(AudioPath { info, microphone, speaker, streams })
+}
+
+/// Opens only the loudspeaker (the default output for `spec` `None`): what playing a
+/// call-progress tone needs, with no microphone held open.
+pub fn open_output(spec: Option<&str>, options: &AudioOptions) -> Result<Loudspeaker, AudioError> {
+    let counters = Arc::new(Counters::default());
+    let out = Endpoint::new(spec, Direction::Output)?;
+    let (speaker_tx, speaker_rx) = ring(out.config.sample_rate, options.ring_ms);
+    let mut speaker = Speaker::new(speaker_tx, out.config.sample_rate, options, counters.clone())?;
+    let stream = build_output(&out, speaker_rx, &counters)?;
+    if let Ok(frames) = stream.buffer_size() {
+        speaker.keep_at_least(2 * frames as usize);
+    }
+    let quiet = Quiet::new();
+    stream.play().map_err(|e| out.error(&e, &quiet))?;
+    let streams = Streams { _input: None, _output: Some(stream), counters };
+    Ok(Loudspeaker { device: out.id, speaker, streams })
 }
 
 /// A device found and configured for one direction.

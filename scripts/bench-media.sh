@@ -12,7 +12,7 @@ cd "$(dirname "$0")/.."
 SECS="${SECS:-60}"
 NS="${NS:-50 100 200 400}"
 SCALE_SECS="${SCALE_SECS:-20}"
-BIN="${SIP7940:-target/release/sip7940}"
+BIN="${SIP7940:-${CARGO_TARGET_DIR:-target}/release/sip7940}"
 [ -x "$BIN" ] || cargo build --release --locked
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/bench-media.XXXXXX")"
 P1=$((29000 + RANDOM % 2000)); P2=$((P1 + 1)); PHONE=$((P1 + 2))

@@ -8,7 +8,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 N="${N:-30}"
-BIN="${SIP7940:-target/release/sip7940}"
+BIN="${SIP7940:-${CARGO_TARGET_DIR:-target}/release/sip7940}"
 [ -x "$BIN" ] || cargo build --release --locked
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/bench-register.XXXXXX")"
 P1=$((27000 + RANDOM % 2000)); P2=$((P1 + 1)); PHONE=$((P1 + 2)); SIPP=$((P1 + 3)); MP=$((P1 + 10))

@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SHARED="${SHARED:-../shared}"
-BIN="${SIP7940:-target/release/sip7940}"
+BIN="${SIP7940:-${CARGO_TARGET_DIR:-target}/release/sip7940}"
 TARBALL="$SHARED/testdata/protos-c07-sip/c07-sip-r2-testcases.tar.gz"
 [ -f "$TARBALL" ] || { echo "protos: $TARBALL not found (set SHARED)" >&2; exit 2; }
 [ -x "$BIN" ] || cargo build --release --locked

@@ -21,4 +21,4 @@ export REQUIRE_G711_VECTORS=1
 cargo test --locked
 
 echo "== PROTOS c07-sip against the phone binary"
-SIP7940=target/release/sip7940 scripts/protos.sh
+SIP7940="${CARGO_TARGET_DIR:-target}/release/sip7940" scripts/protos.sh

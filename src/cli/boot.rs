@@ -2,8 +2,9 @@
 //! bind the SIP socket and set the phone up. Shared by `phone` and `register`.
 
 use super::Cli;
-use crate::config::Severity;
-use crate::io::config_dir::{ConfigDirError, load_dir};
+use crate::config::dialplan::DialPlanError;
+use crate::config::{DialPlan, PhoneConfig, Severity};
+use crate::io::config_dir::{ConfigDirError, load_dir, read_dial_plan};
 use crate::io::driver::{Driver, TraceOptions, is_local_ip};
 use crate::ua::{Phone, Setup};
 use std::net::{IpAddr, SocketAddr};
@@ -41,8 +42,28 @@ pub async fn boot(cli: &Cli, bind: IpAddr, trace: TraceOptions) -> Result<Driver
         return Err(BootError::Config);
     }
     let config = from.loaded.config;
+    let plan = match dial_plan(&cli.config_dir, &config)? {
+        None => DialPlan::default(),
+        Some(Ok(plan)) => plan,
+        Some(Err(e)) => {
+            eprintln!("{}", e.finding());
+            return Err(BootError::Config);
+        }
+    };
     let addr = SocketAddr::new(bind, config.nat.voip_control_port);
-    start_phone(config, from.chosen.mac, addr, trace).await
+    let mut driver = start_phone(config, from.chosen.mac, addr, trace).await?;
+    driver.phone.set_dial_plan(plan);
+    Ok(driver)
+}
+
+/// The dial plan `config` names (`dial_template`, default `dialplan`) in `dir`, parsed:
+/// `None` when there is no such file.
+pub fn dial_plan(
+    dir: &std::path::Path,
+    config: &PhoneConfig,
+) -> Result<Option<Result<DialPlan, DialPlanError>>, ConfigDirError> {
+    let file = read_dial_plan(dir, &config.features.dial_template)?;
+    Ok(file.map(|f| DialPlan::parse(&f.path.display().to_string(), &f.bytes)))
 }
 
 /// Binds `addr` and sets a phone with `config` up on it. Must run inside a tokio runtime.

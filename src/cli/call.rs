@@ -113,14 +113,19 @@ pub(super) fn run(cli: &Cli, args: &CallArgs) -> ExitCode {
             }
         };
         let rtp_port = rtp.port().unwrap_or(nat.start_media_port);
-        let id = match driver.phone.dial(Instant::now(), args.line, &args.number, rtp_port) {
+        // The number goes through the dial plan as if typed, then #.
+        let outcome = driver.phone.dial_plan().apply(args.line, &args.number);
+        if outcome.template.is_some() {
+            say(args, &format!("Dial plan: {outcome}"));
+        }
+        let id = match driver.phone.call(Instant::now(), args.line, &outcome.dial, rtp_port) {
             Ok(id) => id,
             Err(reason) => {
                 eprintln!("sip7940 call: {}", reason);
                 return ExitCode::from(1);
             }
         };
-        say(args, &format!("Calling {} from line {}", args.number, args.line));
+        say(args, &format!("Calling {} from line {}", outcome.dial.number, args.line));
         let mut rtp = Some(rtp);
         let mut media: Option<MediaHandle> = None;
         let mut handset = Handset::new(args.audio.as_deref(), "sip7940 call");
@@ -130,7 +135,8 @@ pub(super) fn run(cli: &Cli, args: &CallArgs) -> ExitCode {
         let record = args.record.is_some();
         let mut done_steps = 0usize;
         let stats_wanted = driver.phone.config().media.call_stats;
-        let mut timeline = Timeline::default();
+        let mut timeline =
+            Timeline { dial_plan: outcome.template.map(|_| outcome.clone()), ..Timeline::default() };
         loop {
             // Return to this loop as soon as anything happens to the call.
             let events = std::cell::RefCell::new(Vec::new());
@@ -313,6 +319,8 @@ struct Timeline {
     holds: u32,
     /// Whether it is on hold now.
     held: bool,
+    /// What the dial plan made of the number, when a template matched.
+    dial_plan: Option<crate::config::dialplan::Outcome>,
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -341,6 +349,12 @@ fn finish(
         let doc = json!({
             "call": id.0,
             "number": args.number,
+            "dial_plan": timeline.dial_plan.as_ref().map(|o| json!({
+                "dialled": o.dial.number,
+                "user": o.dial.user.map(|u| u.param()),
+                "route": o.dial.route.to_string(),
+                "template": o.template,
+            })),
             "line": args.line,
             "answered": talked.is_some(),
             "ok": ok,

@@ -1,8 +1,9 @@
 //! `sip7940 check`: the effective configuration and the findings, as text or JSON.
 
 use super::{Cli, output};
+use crate::config::dialplan::DialPlanError;
 use crate::config::print::cnf_value;
-use crate::config::{Finding, Origin, Setting, Severity};
+use crate::config::{DialPlan, Finding, Origin, Setting, Severity};
 use crate::io::config_dir::{FromDir, load_dir};
 use serde_json::{Value, json};
 use std::process::ExitCode;
@@ -16,8 +17,11 @@ pub struct CheckArgs {
 }
 
 pub(super) fn run(cli: &Cli, args: &CheckArgs) -> ExitCode {
-    let from = match load_dir(&cli.config_dir, cli.mac, &cli.set) {
-        Ok(from) => from,
+    let loaded = load_dir(&cli.config_dir, cli.mac, &cli.set).and_then(|from| {
+        super::boot::dial_plan(&cli.config_dir, &from.loaded.config).map(|plan| (from, plan))
+    });
+    let (mut from, plan) = match loaded {
+        Ok(both) => both,
         Err(err) => {
             if args.json {
                 let _ = output::print(&format!("{}\n", json!({ "error": err.to_string() })));
@@ -26,12 +30,50 @@ pub(super) fn run(cli: &Cli, args: &CheckArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let text = if args.json { format!("{:#}\n", to_json(&from)) } else { to_text(&from) };
+    let plan = add_dial_plan(&mut from, plan);
+    let text = if args.json { format!("{:#}\n", to_json(&from, &plan)) } else { to_text(&from, &plan) };
     if let Err(err) = output::print(&text) {
         eprintln!("sip7940 check: cannot write the report: {err}");
         return ExitCode::from(2);
     }
     ExitCode::from(if from.loaded.has_errors() { 1 } else { 0 })
+}
+
+/// What `check` says about the dial plan.
+enum PlanStatus {
+    /// No `<dial_template>.xml`.
+    Missing(String),
+    /// Read, with this many templates.
+    Read(String, usize),
+    /// Read, with an error (among the findings).
+    Broken(String),
+}
+
+/// Adds the dial plan's file to the files and its errors and warnings to the findings.
+fn add_dial_plan(from: &mut FromDir, plan: Option<Result<DialPlan, DialPlanError>>) -> PlanStatus {
+    let name = format!("{}.xml", from.loaded.config.features.dial_template);
+    match plan {
+        None => PlanStatus::Missing(name),
+        Some(Ok(plan)) => {
+            let file = plan.file.clone().unwrap_or(name);
+            from.paths.push(file.clone().into());
+            from.loaded.findings.extend(plan.lint(&from.loaded.config));
+            PlanStatus::Read(file, plan.templates.len())
+        }
+        Some(Err(e)) => {
+            from.paths.push(e.file.clone().into());
+            from.loaded.findings.push(e.finding());
+            PlanStatus::Broken(e.file)
+        }
+    }
+}
+
+fn plan_line(plan: &PlanStatus) -> String {
+    match plan {
+        PlanStatus::Missing(name) => format!("; dial plan: none (no {name}: numbers are dialled as typed)"),
+        PlanStatus::Read(file, n) => format!("; dial plan: {file}, {n} template(s)"),
+        PlanStatus::Broken(file) => format!("; dial plan: {file} has an error (below)"),
+    }
 }
 
 fn files_line(from: &FromDir) -> String {
@@ -40,8 +82,8 @@ fn files_line(from: &FromDir) -> String {
     format!("{}{mac}", files.join(" + "))
 }
 
-fn to_text(from: &FromDir) -> String {
-    let mut out = format!("; sip7940 effective configuration: {}\n", files_line(from));
+fn to_text(from: &FromDir, plan: &PlanStatus) -> String {
+    let mut out = format!("; sip7940 effective configuration: {}\n{}\n", files_line(from), plan_line(plan));
     let rows: Vec<(String, &Setting)> =
         from.loaded.settings.iter().map(|s| (format!("{} : {}", s.key, cnf_value(&s.shown)), s)).collect();
     let width = rows.iter().map(|(r, _)| r.chars().count()).max().unwrap_or(0);
@@ -85,7 +127,7 @@ fn with_origin(mut fields: Value, origin: &Origin) -> Value {
     fields
 }
 
-fn to_json(from: &FromDir) -> Value {
+fn to_json(from: &FromDir, plan: &PlanStatus) -> Value {
     let settings: Vec<Value> = from
         .loaded
         .settings
@@ -108,6 +150,11 @@ fn to_json(from: &FromDir) -> Value {
     json!({
         "files": from.paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>(),
         "mac": from.chosen.mac.map(|m| m.to_string()),
+        "dial_plan": match plan {
+            PlanStatus::Missing(_) => json!(null),
+            PlanStatus::Read(file, n) => json!({ "file": file, "templates": n, "ok": true }),
+            PlanStatus::Broken(file) => json!({ "file": file, "templates": null, "ok": false }),
+        },
         "settings": settings,
         "findings": findings,
         "errors": count(Severity::Error),

@@ -143,6 +143,24 @@ pub struct CallCtx<'a> {
     pub actions: &'a mut Vec<CallAction>,
 }
 
+/// The Request-URI for `number` at `domain` (`host[:port]`): `sip:number@domain`, with
+/// `;user=phone`/`;user=ip` when `user` says so; a number that is already a `sip:`/`sips:`
+/// URI is used as given.
+pub fn request_uri(
+    number: &str,
+    domain: &str,
+    user: Option<crate::config::dialplan::UserMode>,
+) -> Result<String, EndReason> {
+    if number.starts_with("sip:") || number.starts_with("sips:") {
+        return Ok(number.to_owned());
+    }
+    if number.is_empty() || !number.chars().all(|c| c.is_ascii_alphanumeric() || "*#+-_.!~".contains(c)) {
+        return Err(EndReason::Setup(format!("{number:?} is not a number or SIP URI")));
+    }
+    let param = user.map(|u| format!(";user={}", u.param())).unwrap_or_default();
+    Ok(format!("sip:{number}@{domain}{param}"))
+}
+
 /// An outgoing call.
 pub struct OutgoingCall {
     /// The handle.
@@ -179,22 +197,28 @@ impl OutgoingCall {
         rtp_port: u16,
         ctx: &mut CallCtx<'_>,
     ) -> Result<Self, EndReason> {
+        let proxy =
+            ctx.config.proxy_for_line(line).ok_or_else(|| EndReason::Setup("no proxy address".into()))?;
+        let domain =
+            host_port(proxy.address.as_ref().ok_or_else(|| EndReason::Setup("no proxy".into()))?, proxy.port);
+        let target_uri = request_uri(number, &domain, None)?;
+        Self::dial_uri(id, line, target_uri, destination, rtp_port, ctx)
+    }
+
+    /// Places a call from line `line` (1-based) to `target_uri` (the Request-URI and To),
+    /// sending its INVITE to `destination` with an SDP offer for `rtp_port`.
+    pub fn dial_uri(
+        id: CallId,
+        line: usize,
+        target_uri: String,
+        destination: SocketAddr,
+        rtp_port: u16,
+        ctx: &mut CallCtx<'_>,
+    ) -> Result<Self, EndReason> {
         let config = ctx.config;
         let line_config = config.lines.get(line.wrapping_sub(1)).filter(|l| l.is_provisioned());
         let line_config =
             line_config.ok_or_else(|| EndReason::Setup(format!("line {line} is not provisioned")))?;
-        let proxy = config.proxy_for_line(line).ok_or_else(|| EndReason::Setup("no proxy address".into()))?;
-        let domain =
-            host_port(proxy.address.as_ref().ok_or_else(|| EndReason::Setup("no proxy".into()))?, proxy.port);
-        let target_uri = if number.starts_with("sip:") || number.starts_with("sips:") {
-            number.to_owned()
-        } else if number.chars().all(|c| c.is_ascii_alphanumeric() || "*#+-_.!~".contains(c))
-            && !number.is_empty()
-        {
-            format!("sip:{number}@{domain}")
-        } else {
-            return Err(EndReason::Setup(format!("{number:?} is not a number or SIP URI")));
-        };
         let ip = ctx.advertised.ip();
         let session_id = u64::from(ctx.rng.next_u32());
         let local = LocalMedia::from_config(&config.media, ip, rtp_port, session_id, session_id);

@@ -14,9 +14,10 @@ use std::sync::Arc;
 use std::time::Instant;
 
 impl Phone {
-    /// Places a call from `line` (1-based) to `number`, offering RTP on `rtp_port` (the io
-    /// edge binds it). The line's proxy must have been resolved (the line registered) or be
-    /// a literal address.
+    /// Places a call from `line` (1-based) to `number` as given (no dial plan), offering RTP
+    /// on `rtp_port` (the io edge binds it). The line's proxy must have been resolved (the
+    /// line registered) or be a literal address. [`Phone::call`] takes a dial plan's
+    /// decision.
     pub fn dial(
         &mut self,
         now: Instant,
@@ -24,26 +25,14 @@ impl Phone {
         number: &str,
         rtp_port: u16,
     ) -> Result<CallId, EndReason> {
-        let destination = self.route_for_line(line).ok_or_else(|| {
-            EndReason::Setup(format!("line {line} has no resolved proxy yet (register it first)"))
-        })?;
-        let advertised = self.advertised_towards(destination);
-        self.next_call += 1;
-        let id = CallId(self.next_call);
-        let mut actions = Vec::new();
-        let call = {
-            let mut ctx =
-                CallCtx { now, config: &self.config, rng: &mut self.rng, advertised, actions: &mut actions };
-            OutgoingCall::dial(id, line, number, destination, rtp_port, &mut ctx)?
-        };
-        self.track(id, call.call_id().to_owned());
-        self.calls.insert(id, (call, advertised));
-        self.apply_call_actions(now, id, advertised, actions);
-        Ok(id)
+        self.call(now, line, &crate::config::dialplan::Dial::plain(number), rtp_port)
     }
 
     /// Hangs a call up: BYE when answered; before that CANCEL (ours) or 603 (theirs).
     pub fn hangup(&mut self, now: Instant, id: CallId) {
+        if self.hangup_pending(id) {
+            return;
+        }
         if self.sessions.contains_key(&id) {
             self.with_session(now, id, |s, ctx| s.hangup(ctx));
         } else if !self.hangup_incoming(now, id) {
@@ -75,7 +64,11 @@ impl Phone {
         if let Some((s, _)) = self.sessions.get(&id) {
             return Some(s.state());
         }
-        self.calls.get(&id).map(|(c, _)| c.state()).or_else(|| self.incoming.get(&id).map(|(c, _)| c.state()))
+        self.calls
+            .get(&id)
+            .map(|(c, _)| c.state())
+            .or_else(|| self.incoming.get(&id).map(|(c, _)| c.state()))
+            .or_else(|| self.pending_state(id))
     }
 
     /// The agreed media of a call, once answered.
@@ -119,7 +112,7 @@ impl Phone {
 
     /// Where requests of `line` go: the outbound proxy or the line's proxy, as resolved by
     /// its registration, else the configured literal address.
-    fn route_for_line(&self, line: usize) -> Option<SocketAddr> {
+    pub(super) fn line_route(&self, line: usize) -> Option<SocketAddr> {
         let resolved = self
             .agents
             .iter()

@@ -85,6 +85,7 @@ impl Phone {
                 self.with_agent(now, index, |agent, ctx| agent.on_resolved(ctx, result))
             }
             Some(ResolveFor::NatAddress) => self.nat.nat_ip = result.ok().map(|(addr, _)| addr.ip()),
+            Some(ResolveFor::Dial(id)) => self.resolved_dial(now, id, result),
             None => {}
         }
     }

@@ -5,6 +5,7 @@
 pub mod call;
 mod calls;
 mod client_side;
+mod dial;
 pub mod ghost;
 pub mod inbound;
 pub mod incoming;

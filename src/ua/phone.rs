@@ -119,6 +119,8 @@ pub enum Event {
 pub(super) enum ResolveFor {
     Agent(usize),
     NatAddress,
+    /// The next hop of a call placed by [`Phone::call`] to a host name.
+    Dial(CallId),
 }
 
 /// An inbound-reachability probe: OPTIONS to our own address of record, authenticated
@@ -211,6 +213,11 @@ pub struct Phone {
     /// Calls by SIP Call-ID (both legs of a call between two of our lines share one).
     pub(super) by_call_id: HashMap<String, Vec<CallId>>,
     pub(super) resolving: HashMap<u64, ResolveFor>,
+    /// Calls waiting for their next hop's name to resolve (`Route="Emergency"` or a host
+    /// in the dial plan).
+    pub(super) pending_dials: BTreeMap<CallId, super::dial::PendingDial>,
+    /// The dial plan (`dialplan.xml`); empty when there is none.
+    pub(super) dial_plan: Arc<crate::config::DialPlan>,
     pub(super) next_token: u64,
     pub(super) outputs: VecDeque<Output>,
 }
@@ -255,6 +262,8 @@ impl Phone {
             by_call_id: HashMap::new(),
             resolving: HashMap::new(),
             next_token: 0,
+            pending_dials: BTreeMap::new(),
+            dial_plan: Arc::default(),
             outputs: VecDeque::new(),
             config,
         };
@@ -271,6 +280,18 @@ impl Phone {
     /// The configuration the phone runs with.
     pub fn config(&self) -> &PhoneConfig {
         &self.config
+    }
+
+    /// The dial plan typed numbers go through (empty unless [`set_dial_plan`] gave one).
+    ///
+    /// [`set_dial_plan`]: Self::set_dial_plan
+    pub fn dial_plan(&self) -> &Arc<crate::config::DialPlan> {
+        &self.dial_plan
+    }
+
+    /// Sets the dial plan read from `<dial_template>.xml`.
+    pub fn set_dial_plan(&mut self, plan: crate::config::DialPlan) {
+        self.dial_plan = Arc::new(plan);
     }
 
     /// How many server transactions are alive (for tests and statistics).

@@ -3,13 +3,14 @@
 //! `;user=phone` through the outbound proxy, an emergency number straight to
 //! `proxy_emergency` (a name, `localhost`, resolved by the io edge). The proxies are UDP
 //! sockets on 127.0.0.1 in this test that answer REGISTER with 200 and INVITE with 486,
-//! and remember what reached them. `check` and `call` refuse a broken plan with its file
-//! and line.
+//! and remember what reached them; one call goes through Kamailio to a sipp UAS that
+//! answers only the rewritten number. `check` and `call` refuse a broken plan with its
+//! file and line.
 
 #[path = "support/peers.rs"]
 mod peers;
 
-use peers::{free_port_block, free_udp_ports};
+use peers::{KamOpts, Kamailio, Sipp, free_port_block, free_udp_ports};
 use sip7940::sip::message::{Datagram, HeaderName, Method, parse_datagram, response_to};
 use std::net::UdpSocket;
 use std::path::Path;
@@ -149,6 +150,28 @@ fn call_dials_the_rewritten_number() {
     let want = format!("INVITE sip:11111111312@127.0.0.1:{};user=phone SIP/2.0", proxy.port);
     assert_eq!(proxy.invites(), vec![want]);
     assert!(proxy.requests().iter().any(|l| l.starts_with("REGISTER ")), "{:?}", proxy.requests());
+}
+
+/// The whole path: the rewritten number is what Kamailio routes (to a sipp UAS that
+/// answers), so the call connects only if the INVITE carried it.
+#[test]
+fn a_rewritten_number_is_answered_through_kamailio() {
+    let uas_port = free_udp_ports(1)[0];
+    let kam = Kamailio::start(KamOpts::default().route("9999", uas_port));
+    let uas = Sipp::uas_answer(uas_port, 0).timeout_secs(60).spawn();
+    let plan =
+        r#"<DIALTEMPLATE><TEMPLATE MATCH="31." Timeout="0" User="Phone" Rewrite="999%1"/></DIALTEMPLATE>"#;
+    let dir = config_dir(Some(plan), "");
+    let o = call(dir.path(), kam.port, "319");
+    let out = text(&o);
+    assert_eq!(o.status.code(), Some(0), "{out}\n{}", kam.log_tail(40));
+    assert!(out.contains("Dial plan: 319 -> 9999;user=phone (template 1)"), "{out}");
+    assert!(out.contains("Connected"), "{out}");
+    assert!(kam.log().contains("static route 9999 -> sip:127.0.0.1:"), "{}", kam.log_tail(40));
+    let sipp = uas.wait();
+    sipp.expect_success();
+    assert!(sipp.messages.contains("INVITE sip:9999@"), "{}", sipp.report());
+    assert!(sipp.messages.contains(";user=phone"), "{}", sipp.report());
 }
 
 #[test]

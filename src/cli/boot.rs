@@ -76,6 +76,16 @@ pub async fn start_phone(
     let socket =
         tokio::net::UdpSocket::bind(addr).await.map_err(|source| BootError::Bind { addr, source })?;
     let local = socket.local_addr().unwrap_or(addr);
+    let phone = new_phone(config, mac, local);
+    Driver::new(phone, socket, trace).map_err(|source| BootError::Bind { addr, source })
+}
+
+/// A phone with `config` for a socket bound at `local`: a fresh seed, the clock now.
+pub fn new_phone(
+    config: crate::config::PhoneConfig,
+    mac: Option<crate::config::Mac>,
+    local: SocketAddr,
+) -> Phone {
     let my_ip = config.network.my_ip_addr.map(IpAddr::V4).filter(|ip| is_local_ip(*ip));
     if let (Some(configured), None) = (config.network.my_ip_addr, my_ip) {
         eprintln!(
@@ -89,8 +99,7 @@ pub async fn start_phone(
     };
     let unix_at_epoch = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
     let setup = Setup { local, seed, mac, my_ip, epoch: Instant::now(), unix_at_epoch };
-    let phone = Phone::new(config, setup);
-    Driver::new(phone, socket, trace).map_err(|source| BootError::Bind { addr, source })
+    Phone::new(config, setup)
 }
 
 /// A current-thread tokio runtime for one command.
@@ -202,4 +211,45 @@ pub fn call_audio(
         }
     }
     outgoing.source().map(Audio::Headless)
+}
+
+// ---------------------------------------------------------------------------------------
+// Re-reading the files for the console's `reset` and SIGHUP. (The `tftp` branch adds a
+// reload of its own here; the two are to be merged into one.)
+
+/// Why the files could not be read again: the phone keeps running as it was.
+#[derive(Debug, Error)]
+pub enum ReloadError {
+    /// The files are missing or unreadable.
+    #[error("{0}")]
+    Files(#[from] ConfigDirError),
+    /// The configuration has errors (each one, as `check` prints it).
+    #[error("the configuration has errors (see `sip7940 check`):\n{}", .0.join("\n"))]
+    Config(Vec<String>),
+}
+
+/// A configuration read again from where `boot` read it.
+#[derive(Debug, Clone)]
+pub struct Reloaded {
+    /// The configuration.
+    pub config: crate::config::PhoneConfig,
+    /// The MAC of the `SIP<MAC>.cnf` read.
+    pub mac: Option<crate::config::Mac>,
+}
+
+/// Reads, merges and checks the files again, as [`boot`] does (`--config-dir`, `--mac`,
+/// `--set`); a configuration with errors is refused, with every error.
+pub fn reload_config(cli: &Cli) -> Result<Reloaded, ReloadError> {
+    let from = load_dir(&cli.config_dir, cli.mac, &cli.set)?;
+    let errors: Vec<String> = from
+        .loaded
+        .findings
+        .iter()
+        .filter(|f| f.severity == Severity::Error)
+        .map(ToString::to_string)
+        .collect();
+    if !errors.is_empty() {
+        return Err(ReloadError::Config(errors));
+    }
+    Ok(Reloaded { config: from.loaded.config, mac: from.chosen.mac })
 }

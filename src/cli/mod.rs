@@ -4,6 +4,7 @@
 mod boot;
 mod call;
 mod check;
+pub mod console;
 mod demo;
 mod devices;
 pub mod diagnose;
@@ -12,6 +13,7 @@ mod loopback;
 mod output;
 mod phone;
 mod register;
+mod softphone;
 mod sound_test;
 mod tones;
 
@@ -50,7 +52,8 @@ pub enum Command {
     /// Read, merge, validate and lint the config files; print the effective configuration
     /// and the findings. Exit 0 without errors, 1 with errors, 2 when the files cannot be read.
     Check(check::CheckArgs),
-    /// Run the phone: answer SIP on voip_control_port until interrupted (SIGINT/SIGTERM).
+    /// Run the phone: answer SIP on voip_control_port, with the 7940's console on stdin and
+    /// (telnet_level 1 or 2) on TCP --console-port, until SIGINT/SIGTERM; SIGHUP re-reads the files.
     Phone(phone::PhoneArgs),
     /// Register every line, report the `sh reg` table with reasons in words, and exit like
     /// a monitoring plugin: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.

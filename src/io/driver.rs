@@ -2,6 +2,9 @@
 //! deadline, name resolutions and a shutdown signal, feeds what happens in, and sends what
 //! comes out. No locks: nothing else touches the phone. Name lookups run on the runtime's
 //! blocking pool and come back over a channel.
+//!
+//! SIP tracing goes to stdout with `--sip-trace`, and to a [`TraceTap`] channel when one is
+//! set (the console's `debug sip-messages`), independently of each other.
 
 use super::clock::time_of_day;
 use crate::ua::{Event, Output, Phone, ResolveRequest};
@@ -35,6 +38,10 @@ pub enum Stop {
 
 type Resolution = (u64, Result<(SocketAddr, IpAddr), String>);
 
+/// Where a copy of the SIP trace goes (one text per message or dropped datagram), besides
+/// stdout: the console sessions that asked for `debug sip-messages`.
+pub type TraceTap = mpsc::UnboundedSender<String>;
+
 /// The phone on its socket.
 pub struct Driver {
     /// The phone (the driver is its only owner).
@@ -42,6 +49,7 @@ pub struct Driver {
     socket: UdpSocket,
     local: SocketAddr,
     trace: TraceOptions,
+    tap: Option<TraceTap>,
     resolved_tx: mpsc::UnboundedSender<Resolution>,
     resolved_rx: mpsc::UnboundedReceiver<Resolution>,
     buf: Vec<u8>,
@@ -52,7 +60,22 @@ impl Driver {
     pub fn new(phone: Phone, socket: UdpSocket, trace: TraceOptions) -> std::io::Result<Self> {
         let local = socket.local_addr()?;
         let (resolved_tx, resolved_rx) = mpsc::unbounded_channel();
-        Ok(Self { phone, socket, local, trace, resolved_tx, resolved_rx, buf: vec![0; MAX_DATAGRAM] })
+        Ok(Self {
+            phone,
+            socket,
+            local,
+            trace,
+            tap: None,
+            resolved_tx,
+            resolved_rx,
+            buf: vec![0; MAX_DATAGRAM],
+        })
+    }
+
+    /// Sends a copy of the SIP trace to `tap` (or stops, with `None`), whatever
+    /// [`TraceOptions::sip_messages`] says about stdout.
+    pub fn set_trace_tap(&mut self, tap: Option<TraceTap>) {
+        self.tap = tap;
     }
 
     /// The socket's address.
@@ -85,9 +108,7 @@ impl Driver {
                 received = self.socket.recv_from(&mut self.buf) => match received {
                     Ok((n, from)) => {
                         let bytes = self.buf.get(..n).unwrap_or_default();
-                        if self.trace.sip_messages {
-                            print_message("RX", from, self.local, bytes);
-                        }
+                        self.trace_message("RX", from, self.local, bytes);
                         self.phone.handle_datagram(Instant::now(), from, bytes);
                     }
                     // ICMP port unreachable from an earlier send surfaces here on Linux; it
@@ -118,20 +139,18 @@ impl Driver {
         while let Some(output) = self.phone.poll_output() {
             match output {
                 Output::Transmit(t) => {
-                    if self.trace.sip_messages {
-                        print_message("TX", self.local, t.to, &t.bytes);
-                    }
+                    self.trace_message("TX", self.local, t.to, &t.bytes);
                     if let Err(err) = self.socket.send_to(&t.bytes, t.to).await {
                         eprintln!("{} send to {} failed: {err}", time_of_day(), t.to);
                     }
                 }
                 Output::Resolve(request) => self.resolve(request),
                 Output::Event(event) => {
-                    match (self.trace.sip_messages, &event) {
-                        (true, Event::Dropped { from, reason }) => {
-                            println!("{} dropped from {from}: {reason}", time_of_day());
+                    match &event {
+                        Event::Dropped { from, reason } => {
+                            self.trace_text(|| format!("{} dropped from {from}: {reason}", time_of_day()));
                         }
-                        (_, Event::Refused { from, reason }) => {
+                        Event::Refused { from, reason } => {
                             eprintln!("{} refused a request from {from} (403): {reason}", time_of_day());
                         }
                         _ => {}
@@ -139,6 +158,25 @@ impl Driver {
                     on_event(&self.phone, &event);
                 }
             }
+        }
+    }
+
+    /// One traced message, to stdout and the tap as asked.
+    fn trace_message(&self, direction: &str, from: SocketAddr, to: SocketAddr, bytes: &[u8]) {
+        self.trace_text(|| format_message(direction, from, to, bytes));
+    }
+
+    /// `text()` (built only when someone reads it) to stdout with `--sip-trace`, and to the tap.
+    fn trace_text(&self, text: impl FnOnce() -> String) {
+        if !self.trace.sip_messages && self.tap.is_none() {
+            return;
+        }
+        let text = text();
+        if self.trace.sip_messages {
+            println!("{text}");
+        }
+        if let Some(tap) = &self.tap {
+            let _ = tap.send(text);
         }
     }
 
@@ -177,8 +215,8 @@ pub fn is_local_ip(ip: IpAddr) -> bool {
     std::net::UdpSocket::bind(SocketAddr::new(ip, 0)).is_ok()
 }
 
-fn print_message(direction: &str, from: SocketAddr, to: SocketAddr, bytes: &[u8]) {
+/// A traced message: time, direction, addresses and size, then the message and a blank line.
+fn format_message(direction: &str, from: SocketAddr, to: SocketAddr, bytes: &[u8]) -> String {
     let text = String::from_utf8_lossy(bytes);
-    println!("{} {direction} {from} -> {to} ({} bytes)\n{}", time_of_day(), bytes.len(), text.trim_end());
-    println!();
+    format!("{} {direction} {from} -> {to} ({} bytes)\n{}\n", time_of_day(), bytes.len(), text.trim_end())
 }

@@ -5,6 +5,7 @@
 pub mod audio;
 pub mod clock;
 pub mod config_dir;
+pub mod console;
 pub mod driver;
 pub mod media_task;
 pub mod registrar_task;

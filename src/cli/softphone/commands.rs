@@ -1,0 +1,295 @@
+//! Console commands carried out on the phone: each returns the text the session reads
+//! (errors start with `%`, as the console's parse errors do). What follows later — the
+//! registration answered, the call connected — arrives as events.
+
+use super::Controller;
+use super::calls::held_by_us;
+use super::keys::{DigitDecision, Situation, Soft, softkeys};
+use crate::cli::console::{Command, Key, RegTarget};
+use crate::io::console::SessionId;
+use crate::ua::call::{CallId, CallState};
+use crate::ua::registration::table::sh_reg;
+use crate::ua::registration::{Binding, Snapshot};
+use std::time::Instant;
+
+impl Controller<'_> {
+    /// Carries out `command` for session `from`; returns what to write back.
+    pub(super) async fn run_command(&mut self, from: SessionId, command: Command) -> String {
+        let answer = match command {
+            Command::ShowRegister => Ok(self.sh_reg()),
+            Command::Register { on, target } => self.register(on, target),
+            Command::Reset => Ok(self.reset().await),
+            Command::Erase => {
+                Err("% erase protflash: sip7940 keeps no settings of its own; edit the files and reset"
+                    .into())
+            }
+            Command::TestMode(_) | Command::Empty | Command::Monitor(_) | Command::Help => Ok(String::new()),
+            Command::TestKey(keys) => {
+                let mut out = String::new();
+                for key in keys {
+                    let said = match key {
+                        Key::Digits(digits) => self.press_digits(&digits),
+                        Key::Line(n) => self.press_line(n),
+                        Key::Soft(n) => self.press_soft(n),
+                    };
+                    out.push_str(said.unwrap_or_else(|e| e).trim_end());
+                    out.push('\n');
+                }
+                Ok(out)
+            }
+            Command::Hook(true) => self.off_hook(),
+            Command::Hook(false) => self.on_hook(),
+            Command::Dial(number) => self.dial(self.keypad.line(), &number),
+            Command::Answer(call) => {
+                let id = self.pick(call, |c| c.ringing(), "no call is ringing");
+                id.and_then(|id| self.answer_call(id))
+            }
+            Command::Hangup(call) => self.pick(call, |c| c.current(), "no call").map(|id| {
+                self.driver.phone.hangup(Instant::now(), id);
+                format!("call {}: hanging up\n", id.0)
+            }),
+            Command::Hold(call) => {
+                self.pick(call, |c| c.current(), "no call").and_then(|id| self.hold(id, true))
+            }
+            Command::Resume(call) => {
+                self.pick(call, |c| c.current(), "no call").and_then(|id| self.hold(id, false))
+            }
+            Command::Transfer(number) => {
+                Err(format!("% transfer {number}: not yet (blind transfer with REFER is still to come)"))
+            }
+            Command::Dtmf(digits) => {
+                self.pick(None, |c| c.current(), "no call").and_then(|id| self.dtmf(id, &digits))
+            }
+            Command::Calls => Ok(self.calls.listing(Instant::now())),
+            Command::Quit => {
+                // Only stdin's `quit` reaches here (a telnet session just closes): it stops the phone.
+                if self.consoles.is_local(from) {
+                    self.stop = Some("quit");
+                }
+                Ok(String::new())
+            }
+        };
+        let mut text = answer.unwrap_or_else(|e| e);
+        if !text.is_empty() && !text.ends_with('\n') {
+            text.push('\n');
+        }
+        text
+    }
+
+    /// `sh reg`: the firmware's table.
+    fn sh_reg(&self) -> String {
+        let phone = &self.driver.phone;
+        let (lines, backup): (Vec<Snapshot>, Vec<Snapshot>) = phone
+            .registrations(Instant::now())
+            .into_iter()
+            .partition(|s| matches!(s.binding, Binding::Line(_)));
+        sh_reg(phone.config().registration.proxy_register, &lines, backup.first())
+    }
+
+    /// `reg 1 N` / `reg 0 N` / `reg 1 backup`.
+    fn register(&mut self, on: bool, target: RegTarget) -> Result<String, String> {
+        let binding = match target {
+            RegTarget::Line(n) => Binding::Line(n),
+            RegTarget::Backup => Binding::Backup,
+        };
+        if !self.driver.phone.set_registered(Instant::now(), binding, on) {
+            return Err(match target {
+                RegTarget::Line(n) => format!("% line {n} is not provisioned"),
+                RegTarget::Backup => "% no backup registration (proxy_backup is not set)".into(),
+            });
+        }
+        Ok(format!("line {binding}: {}", if on { "registering" } else { "un-registering" }))
+    }
+
+    /// The call a verb means: the one numbered, else `pick`'s choice.
+    fn pick(
+        &self,
+        call: Option<u64>,
+        pick: impl Fn(&super::calls::CallTable) -> Option<CallId>,
+        none: &str,
+    ) -> Result<CallId, String> {
+        match call {
+            Some(n) if self.calls.get(CallId(n)).is_some() => Ok(CallId(n)),
+            Some(n) => Err(format!("% no call {n} (see calls)")),
+            None => pick(&self.calls).ok_or_else(|| format!("% {none}")),
+        }
+    }
+
+    /// Answers a ringing call with RTP on a freshly bound port.
+    pub(super) fn answer_call(&mut self, id: CallId) -> Result<String, String> {
+        let ringing = self.calls.get(id).is_some_and(|c| !c.outgoing && c.state == CallState::Ringing);
+        if !ringing {
+            return Err(format!("% call {} is not ringing", id.0));
+        }
+        let sockets =
+            self.media.bind(self.driver.phone.config()).map_err(|e| format!("% call {}: {e}", id.0))?;
+        let port = sockets.port().unwrap_or(self.driver.phone.config().nat.start_media_port);
+        self.media.keep(id, sockets);
+        self.driver.phone.answer(Instant::now(), id, port);
+        Ok(format!("call {}: answering", id.0))
+    }
+
+    /// Places a call from `line` with RTP on a freshly bound port.
+    fn dial(&mut self, line: usize, number: &str) -> Result<String, String> {
+        let config = self.driver.phone.config();
+        if !config.lines.get(line.wrapping_sub(1)).is_some_and(|l| l.is_provisioned()) {
+            return Err(format!("% line {line} is not provisioned"));
+        }
+        let sockets = self.media.bind(config).map_err(|e| format!("% cannot dial {number}: {e}"))?;
+        let port = sockets.port().unwrap_or(config.nat.start_media_port);
+        let now = Instant::now();
+        match self.driver.phone.dial(now, line, number, port) {
+            Ok(id) => {
+                self.media.keep(id, sockets);
+                self.calls.placed(id, line, number, now);
+                self.keypad.last_dialed = Some(number.to_owned());
+                Ok(format!("call {}: dialing {number} from line {line}", id.0))
+            }
+            Err(reason) => Err(format!("% cannot dial {number}: {reason}")),
+        }
+    }
+
+    /// `hold` (true) / `resume` (false).
+    fn hold(&mut self, id: CallId, hold: bool) -> Result<String, String> {
+        let now = Instant::now();
+        let done = if hold { self.driver.phone.hold(now, id) } else { self.driver.phone.resume(now, id) };
+        match (done, hold) {
+            (true, true) => Ok(format!("call {}: putting on hold", id.0)),
+            (true, false) => Ok(format!("call {}: resuming", id.0)),
+            (false, _) => Err(format!("% call {} is not answered", id.0)),
+        }
+    }
+
+    /// `dtmf DIGITS` (and keypad digits in a call).
+    fn dtmf(&mut self, id: CallId, digits: &str) -> Result<String, String> {
+        let talking =
+            self.calls.get(id).is_some_and(|c| matches!(c.state, CallState::Connected | CallState::Held(_)));
+        if !talking || !self.media.send_dtmf(id, digits) {
+            return Err(format!("% call {} is not connected", id.0));
+        }
+        Ok(format!("call {}: sending DTMF {digits}", id.0))
+    }
+
+    /// What the softkeys see.
+    fn situation(&self) -> Situation {
+        let current = self.calls.current().and_then(|id| self.calls.get(id));
+        match current.map(|c| (&c.state, c.outgoing)) {
+            Some((CallState::Connected, _)) => Situation::Connected,
+            Some((state @ CallState::Held(_), _)) if held_by_us(state) => Situation::Held,
+            Some((CallState::Held(_), _)) => Situation::Connected,
+            Some((CallState::Ringing, false)) => Situation::Ringing,
+            Some(_) => Situation::Outgoing,
+            None => Situation::Idle,
+        }
+    }
+
+    /// Keypad digits: DTMF in a connected call, else collected (and dialled when complete).
+    fn press_digits(&mut self, digits: &str) -> Result<String, String> {
+        if self.situation() == Situation::Connected
+            && let Some(id) = self.calls.current()
+        {
+            return self.dtmf(id, digits);
+        }
+        self.keypad.press(digits, Instant::now());
+        let collected = format!("digits: {}", self.keypad.digits());
+        match self.dial_collected(Instant::now()) {
+            Some(dialled) => Ok(format!("{collected}\n{dialled}")),
+            None => Ok(collected),
+        }
+    }
+
+    /// Dials the keypad's digits when the collector says so; what happened, if anything.
+    pub(super) fn dial_collected(&mut self, now: Instant) -> Option<String> {
+        match self.keypad.decide(now)? {
+            DigitDecision::Wait(_) => None,
+            DigitDecision::Nothing => {
+                self.keypad.take_digits();
+                None
+            }
+            DigitDecision::Dial(number) => {
+                self.keypad.take_digits();
+                Some(self.dial(self.keypad.line(), &number).unwrap_or_else(|e| e))
+            }
+        }
+    }
+
+    /// A line key: picks the line (off hook on it when idle).
+    fn press_line(&mut self, line: usize) -> Result<String, String> {
+        if !self.driver.phone.config().lines.get(line - 1).is_some_and(|l| l.is_provisioned()) {
+            return Err(format!("% line {line} is not provisioned"));
+        }
+        self.keypad.select_line(line);
+        if self.situation() == Situation::Idle {
+            self.keypad.off_hook(Some(line));
+            return Ok(format!("line {line}: off hook"));
+        }
+        Ok(format!("line {line} selected"))
+    }
+
+    /// Softkey `n` as labelled in the current situation.
+    fn press_soft(&mut self, n: usize) -> Result<String, String> {
+        let keys = softkeys(self.situation(), self.keypad.is_off_hook(), !self.keypad.digits().is_empty());
+        let Some(soft) = keys.get(n - 1).copied().flatten() else {
+            return Err(format!("% softkey {n} has no function now"));
+        };
+        let label = soft.label();
+        let result = match soft {
+            Soft::Redial => match self.keypad.last_dialed.clone() {
+                Some(number) => self.dial(self.keypad.line(), &number),
+                None => Err("% nothing to redial".into()),
+            },
+            Soft::NewCall => {
+                self.keypad.off_hook(None);
+                Ok("off hook".into())
+            }
+            Soft::Dial => {
+                let number = self.keypad.take_digits();
+                self.dial(self.keypad.line(), &number)
+            }
+            Soft::Back => {
+                self.keypad.back();
+                Ok(format!("digits: {}", self.keypad.digits()))
+            }
+            Soft::EndCall => self.on_hook(),
+            Soft::Answer => self.off_hook(),
+            Soft::Hold => self.pick(None, |c| c.current(), "no call").and_then(|id| self.hold(id, true)),
+            Soft::Resume => self.pick(None, |c| c.current(), "no call").and_then(|id| self.hold(id, false)),
+            Soft::Transfer => Err("% transfer: not yet".into()),
+        };
+        let said = result.unwrap_or_else(|e| e);
+        Ok(format!("soft{n} ({label}): {}", said.trim_end()))
+    }
+
+    /// `test offhook`: answers the ringing call, else dials pre-dialled digits, else waits
+    /// for digits.
+    fn off_hook(&mut self) -> Result<String, String> {
+        match self.situation() {
+            Situation::Ringing => {
+                let id = self.calls.ringing().ok_or_else(|| "% no call is ringing".to_owned())?;
+                self.keypad.off_hook(None);
+                self.answer_call(id)
+            }
+            Situation::Idle => {
+                self.keypad.off_hook(None);
+                if self.keypad.digits().is_empty() {
+                    return Ok(format!("off hook, line {}: dial", self.keypad.line()));
+                }
+                let number = self.keypad.take_digits();
+                self.dial(self.keypad.line(), &number)
+            }
+            _ => Ok("off hook".into()),
+        }
+    }
+
+    /// `test onhook`: hangs the current call up, or drops the digits.
+    fn on_hook(&mut self) -> Result<String, String> {
+        self.keypad.on_hook();
+        match self.calls.current() {
+            Some(id) => {
+                self.driver.phone.hangup(Instant::now(), id);
+                Ok(format!("call {}: hanging up", id.0))
+            }
+            None => Ok("on hook".into()),
+        }
+    }
+}

@@ -1,0 +1,81 @@
+//! The one place where the softphone reacts to the phone's events: a line for people
+//! (stderr and the telnet sessions), then what follows from the event — ring or
+//! auto-answer, media start and update, `--duration`, the end-of-call report. Whatever is
+//! to happen on a call-state change (call-progress tones, say) goes into
+//! [`Controller::handle_event`]'s match.
+
+use super::Controller;
+use crate::io::clock::time_of_day;
+use crate::ua::call::CallState;
+use crate::ua::{Event, Phone};
+use std::time::{Duration, Instant};
+
+impl Controller<'_> {
+    /// Reacts to one event of the phone.
+    pub(super) async fn handle_event(&mut self, event: Event) {
+        if let Some(line) = describe(&self.driver.phone, &event) {
+            self.say(&line);
+        }
+        let now = Instant::now();
+        match event {
+            Event::IncomingCall { id, caller } => {
+                self.calls.incoming(id, &caller, now);
+                match self.options.auto_answer {
+                    Some(secs) => self.answer_at.push((id, now + Duration::from_secs_f64(secs.max(0.0)))),
+                    None => self.say(&format!(
+                        "{} call {} from {caller} rings (answer it with `answer` on the console, or run with --auto-answer)",
+                        time_of_day(),
+                        id.0
+                    )),
+                }
+            }
+            Event::CallMedia { id, media } => self.media.on_media(id, media, self.driver.phone.config()),
+            Event::Call { id, state } => {
+                let ended = self.calls.set_state(id, &state, now);
+                match state {
+                    CallState::Connected => {
+                        if let Some(secs) = self.options.duration
+                            && self.timed.insert(id)
+                        {
+                            self.hangup_at.push((id, now + Duration::from_secs_f64(secs.max(0.0))));
+                        }
+                    }
+                    CallState::Ended(_) => {
+                        self.answer_at.retain(|(a, _)| *a != id);
+                        self.hangup_at.retain(|(h, _)| *h != id);
+                        self.timed.remove(&id);
+                        if ended.is_some() && self.calls.is_empty() {
+                            self.keypad.on_hook();
+                        }
+                        let report = self.media.finish(id).await;
+                        self.say(&report.join("\n"));
+                    }
+                    _ => {}
+                }
+            }
+            Event::Registration { .. } | Event::Dropped { .. } | Event::Refused { .. } => {}
+        }
+    }
+}
+
+/// The line people read for an event, if any: a call's new state, an incoming call, a
+/// registration change (with the last failure in words).
+pub fn describe(phone: &Phone, event: &Event) -> Option<String> {
+    let line = match event {
+        Event::Call { id, state } => format!("{} call {}: {state}", time_of_day(), id.0),
+        Event::IncomingCall { id, caller } => {
+            format!("{} call {}: incoming from {caller}", time_of_day(), id.0)
+        }
+        Event::Registration { binding, from, to } => {
+            let detail = phone
+                .registrations(Instant::now())
+                .into_iter()
+                .find(|s| s.binding == *binding)
+                .and_then(|s| s.last_failure.map(|f| format!(" — {f}")))
+                .unwrap_or_default();
+            format!("{} line {binding}: {from} -> {to}{detail}", time_of_day())
+        }
+        Event::CallMedia { .. } | Event::Dropped { .. } | Event::Refused { .. } => return None,
+    };
+    Some(line)
+}

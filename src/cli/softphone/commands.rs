@@ -6,6 +6,7 @@ use super::Controller;
 use super::calls::held_by_us;
 use super::keys::{DigitDecision, Situation, Soft, softkeys};
 use crate::cli::console::{Command, Key, RegTarget};
+use crate::config::dialplan::Outcome;
 use crate::io::console::SessionId;
 use crate::ua::call::{CallId, CallState};
 use crate::ua::registration::table::sh_reg;
@@ -129,21 +130,30 @@ impl Controller<'_> {
         Ok(format!("call {}: answering", id.0))
     }
 
-    /// Places a call from `line` with RTP on a freshly bound port.
+    /// Places a call to `number` from `line` through the dial plan (as if typed, then `#`).
     fn dial(&mut self, line: usize, number: &str) -> Result<String, String> {
+        let outcome = self.driver.phone.dial_plan().apply(line, number);
+        self.place(line, outcome)
+    }
+
+    /// Places the call the dial plan made of what was typed, with RTP on a freshly bound
+    /// port.
+    fn place(&mut self, line: usize, outcome: Outcome) -> Result<String, String> {
         let config = self.driver.phone.config();
         if !config.lines.get(line.wrapping_sub(1)).is_some_and(|l| l.is_provisioned()) {
             return Err(format!("% line {line} is not provisioned"));
         }
+        let number = outcome.dial.number.clone();
         let sockets = self.media.bind(config).map_err(|e| format!("% cannot dial {number}: {e}"))?;
         let port = sockets.port().unwrap_or(config.nat.start_media_port);
         let now = Instant::now();
-        match self.driver.phone.dial(now, line, number, port) {
+        let plan = outcome.template.map(|_| format!(" (dial plan: {outcome})")).unwrap_or_default();
+        match self.driver.phone.call(now, line, &outcome.dial, port) {
             Ok(id) => {
                 self.media.keep(id, sockets);
-                self.calls.placed(id, line, number, now);
-                self.keypad.last_dialed = Some(number.to_owned());
-                Ok(format!("call {}: dialing {number} from line {line}", id.0))
+                self.calls.placed(id, line, &number, now);
+                self.keypad.last_dialed = Some(outcome.typed.clone());
+                Ok(format!("call {}: dialing {number} from line {line}{plan}", id.0))
             }
             Err(reason) => Err(format!("% cannot dial {number}: {reason}")),
         }
@@ -200,15 +210,11 @@ impl Controller<'_> {
 
     /// Dials the keypad's digits when the collector says so; what happened, if anything.
     pub(super) fn dial_collected(&mut self, now: Instant) -> Option<String> {
-        match self.keypad.decide(now)? {
+        match self.keypad.decide(self.driver.phone.dial_plan(), now)? {
             DigitDecision::Wait(_) => None,
-            DigitDecision::Nothing => {
+            DigitDecision::Dial(outcome) => {
                 self.keypad.take_digits();
-                None
-            }
-            DigitDecision::Dial(number) => {
-                self.keypad.take_digits();
-                Some(self.dial(self.keypad.line(), &number).unwrap_or_else(|e| e))
+                Some(self.place(self.keypad.line(), outcome).unwrap_or_else(|e| e))
             }
         }
     }

@@ -1,40 +1,45 @@
-//! The keypad and the hook, for `test key`, `test offhook` and `test onhook`: digits are
-//! collected until [`dial_digits`] says to dial; line keys pick the line; softkeys do what
-//! their label says in the phone's situation ([`softkeys`]). Pure: time is passed in.
+//! The keypad and the hook, for `test key`, `test offhook` and `test onhook`: keys are
+//! collected against the dial plan ([`DigitCollector`]) until it says to dial; line keys
+//! pick the line; softkeys do what their label says in the phone's situation
+//! ([`softkeys`]). Pure: time is passed in.
 //!
 //! ```text
 //!  on hook ── digits ──▶ pre-dial (collected; Dial or off-hook dials them)
 //!     │ offhook / line key
 //!     ▼
-//!  off hook ── digits ──▶ collected ── dial_digits: `#`, or INTERDIGIT after the last ──▶ dial
+//!  off hook ── digits ──▶ collected ── the dial plan: a template's Timeout, `#` ──▶ dial
 //!     │ onhook / EndCall: digits dropped
 //! ```
 
-use std::time::{Duration, Instant};
+use crate::config::DialPlan;
+use crate::config::dialplan::{Collect, DigitCollector, Outcome};
+use std::sync::Arc;
+use std::time::Instant;
 
-/// How long after the last digit an off-hook phone dials what it has, without a dial plan.
-pub const INTERDIGIT: Duration = Duration::from_secs(5);
-
-/// What [`dial_digits`] decides.
+/// What the dial plan decides about the keys typed so far.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DigitDecision {
-    /// Wait for more digits, at most this long.
-    Wait(Duration),
-    /// Dial this number.
-    Dial(String),
-    /// Nothing to dial (only `#`).
-    Nothing,
+    /// Wait for more keys (until the deadline, if there is one).
+    Wait(Option<Instant>),
+    /// Dial this.
+    Dial(Outcome),
 }
 
-/// The minimal collector (stands in for the dial plan's): `#` dials what came before it,
-/// else the digits are dialled [`INTERDIGIT`] after the last one.
-pub fn dial_digits(collected: &str, since_last: Duration) -> DigitDecision {
-    let number = match collected.split_once('#') {
-        Some((before, _)) => before,
-        None if since_last >= INTERDIGIT => collected,
-        None => return DigitDecision::Wait(INTERDIGIT - since_last),
-    };
-    if number.is_empty() { DigitDecision::Nothing } else { DigitDecision::Dial(number.to_owned()) }
+/// Runs `keys` (each with the time it was pressed) through a fresh collector on `line` and
+/// asks it at `now`: the keypad keeps its keys, so `<<` can take one back.
+pub fn collect(plan: &Arc<DialPlan>, line: usize, keys: &[(char, Instant)], now: Instant) -> DigitDecision {
+    let start = keys.first().map_or(now, |(_, t)| *t);
+    let mut collector = DigitCollector::new(plan.clone(), line, start);
+    for (key, at) in keys {
+        if let Collect::Dial(outcome) = collector.press(*at, *key) {
+            return DigitDecision::Dial(outcome);
+        }
+    }
+    match collector.poll(now) {
+        Collect::Dial(outcome) => DigitDecision::Dial(outcome),
+        Collect::Waiting { deadline, .. } => DigitDecision::Wait(deadline),
+        Collect::Spent => DigitDecision::Wait(None),
+    }
 }
 
 /// What the phone is doing, as far as the softkeys care.
@@ -112,8 +117,7 @@ pub fn softkeys(situation: Situation, off_hook: bool, digits: bool) -> [Option<S
 pub struct Keypad {
     off_hook: bool,
     line: Option<usize>,
-    digits: String,
-    last_key: Option<Instant>,
+    keys: Vec<(char, Instant)>,
     /// The last number dialled (for Redial).
     pub last_dialed: Option<String>,
 }
@@ -130,8 +134,7 @@ impl Keypad {
     /// On hook: what was typed is dropped.
     pub fn on_hook(&mut self) {
         self.off_hook = false;
-        self.digits.clear();
-        self.last_key = None;
+        self.keys.clear();
     }
 
     /// Whether the handset is lifted.
@@ -149,82 +152,109 @@ impl Keypad {
         self.line = Some(line);
     }
 
-    /// The digits typed so far.
-    pub fn digits(&self) -> &str {
-        &self.digits
+    /// The keys typed so far.
+    pub fn digits(&self) -> String {
+        self.keys.iter().map(|(k, _)| *k).collect()
     }
 
-    /// Digits pressed at `now`.
+    /// Keys pressed at `now`.
     pub fn press(&mut self, digits: &str, now: Instant) {
-        self.digits.push_str(digits);
-        self.last_key = Some(now);
+        self.keys.extend(digits.chars().map(|k| (k, now)));
     }
 
-    /// `<<`: erases the last digit.
+    /// `<<`: erases the last key.
     pub fn back(&mut self) {
-        self.digits.pop();
+        self.keys.pop();
     }
 
-    /// Off hook with digits: what [`dial_digits`] says at `now`. On hook (pre-dial) the
-    /// digits wait for Dial or the handset.
-    pub fn decide(&self, now: Instant) -> Option<DigitDecision> {
-        let last = self.last_key?;
-        (self.off_hook && !self.digits.is_empty())
-            .then(|| dial_digits(&self.digits, now.saturating_duration_since(last)))
+    /// Off hook with keys: what the dial plan says at `now`. On hook (pre-dial) the keys
+    /// wait for Dial or the handset.
+    pub fn decide(&self, plan: &Arc<DialPlan>, now: Instant) -> Option<DigitDecision> {
+        (self.off_hook && !self.keys.is_empty()).then(|| collect(plan, self.line(), &self.keys, now))
     }
 
-    /// When to ask [`decide`](Self::decide) again.
-    pub fn deadline(&self) -> Option<Instant> {
-        match (self.off_hook && !self.digits.is_empty(), self.last_key) {
-            (true, Some(last)) => Some(last + INTERDIGIT),
-            _ => None,
+    /// When to ask [`decide`](Self::decide) again, as of `now`.
+    pub fn deadline(&self, plan: &Arc<DialPlan>, now: Instant) -> Option<Instant> {
+        match self.decide(plan, now)? {
+            DigitDecision::Wait(deadline) => deadline,
+            DigitDecision::Dial(_) => Some(now),
         }
     }
 
-    /// The digits are being dialled: the keypad is clear again (the hook stays as it is).
+    /// The keys are being dialled: the keypad is clear again (the hook stays as it is).
     pub fn take_digits(&mut self) -> String {
-        self.last_key = None;
-        std::mem::take(&mut self.digits)
+        let digits = self.digits();
+        self.keys.clear();
+        digits
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::time::Duration;
 
-    #[test]
-    fn hash_dials_at_once_and_silence_after_the_interdigit_time() {
-        assert_eq!(dial_digits("23456#", Duration::ZERO), DigitDecision::Dial("23456".into()));
-        assert_eq!(dial_digits("#", Duration::ZERO), DigitDecision::Nothing);
-        assert_eq!(dial_digits("234", Duration::from_secs(2)), DigitDecision::Wait(Duration::from_secs(3)));
-        assert_eq!(dial_digits("234", INTERDIGIT), DigitDecision::Dial("234".into()));
-        assert_eq!(dial_digits("*97", Duration::from_secs(9)), DigitDecision::Dial("*97".into()));
+    fn plan(xml: &str) -> Arc<DialPlan> {
+        Arc::new(DialPlan::parse("dialplan.xml", xml.as_bytes()).unwrap())
+    }
+
+    fn number(decision: Option<DigitDecision>) -> Option<String> {
+        match decision {
+            Some(DigitDecision::Dial(o)) => Some(o.dial.number),
+            _ => None,
+        }
     }
 
     #[test]
-    fn the_keypad_collects_off_hook_and_waits_on_hook() {
+    fn the_keypad_collects_off_hook_against_the_dial_plan() {
+        let plan = plan(
+            r#"<DIALTEMPLATE><TEMPLATE MATCH="31." Timeout="0" Rewrite="11111111%s"/><TEMPLATE MATCH="*" Timeout="5"/></DIALTEMPLATE>"#,
+        );
         let t0 = Instant::now();
         let mut pad = Keypad::default();
         pad.press("23", t0);
-        assert_eq!(pad.decide(t0 + INTERDIGIT), None, "pre-dial waits for Dial or the handset");
-        assert_eq!(pad.deadline(), None);
+        assert_eq!(
+            pad.decide(&plan, t0 + Duration::from_secs(60)),
+            None,
+            "pre-dial waits for Dial or the handset"
+        );
         pad.off_hook(Some(2));
         assert_eq!(pad.line(), 2);
         pad.press("456", t0 + Duration::from_secs(1));
-        assert_eq!(pad.deadline(), Some(t0 + Duration::from_secs(1) + INTERDIGIT));
+        // `*` fits with Timeout 5: dialled 5 s after the last key.
         assert_eq!(
-            pad.decide(t0 + Duration::from_secs(2)),
-            Some(DigitDecision::Wait(Duration::from_secs(4)))
+            pad.decide(&plan, t0 + Duration::from_secs(2)),
+            Some(DigitDecision::Wait(Some(t0 + Duration::from_secs(6))))
         );
-        assert_eq!(pad.decide(t0 + Duration::from_secs(6)), Some(DigitDecision::Dial("23456".into())));
+        assert_eq!(number(pad.decide(&plan, t0 + Duration::from_secs(6))), Some("23456".into()));
         assert_eq!(pad.take_digits(), "23456");
-        assert_eq!(pad.decide(t0 + Duration::from_secs(60)), None);
-        pad.press("9", t0);
+        assert_eq!(pad.decide(&plan, t0 + Duration::from_secs(60)), None);
+        // A template with Timeout 0 dials on the key that completes it, rewritten.
+        pad.press("31", t0);
+        assert_eq!(number(pad.decide(&plan, t0)), None);
+        pad.press("2", t0);
+        assert_eq!(number(pad.decide(&plan, t0)), Some("11111111312".into()));
+        pad.take_digits();
+        // `#` dials now; `<<` takes a key back.
+        pad.press("99", t0);
         pad.back();
-        assert_eq!(pad.digits(), "");
+        pad.press("8#", t0);
+        assert_eq!(number(pad.decide(&plan, t0)), Some("98".into()));
+        pad.take_digits();
         pad.press("1", t0);
         pad.on_hook();
-        assert_eq!((pad.digits(), pad.is_off_hook()), ("", false));
+        assert_eq!((pad.digits(), pad.is_off_hook()), (String::new(), false));
+    }
+
+    #[test]
+    fn without_a_dial_plan_the_firmwares_ten_seconds_apply() {
+        let plan = Arc::new(DialPlan::default());
+        let t0 = Instant::now();
+        let mut pad = Keypad::default();
+        pad.off_hook(None);
+        pad.press("555", t0);
+        assert_eq!(number(pad.decide(&plan, t0 + Duration::from_secs(9))), None);
+        assert_eq!(number(pad.decide(&plan, t0 + Duration::from_secs(10))), Some("555".into()));
     }
 
     #[test]

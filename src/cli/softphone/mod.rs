@@ -282,7 +282,7 @@ impl<'a> Controller<'a> {
             .iter()
             .chain(&self.hangup_at)
             .map(|(_, t)| *t)
-            .chain(self.keypad.deadline())
+            .chain(self.keypad.deadline(self.driver.phone.dial_plan(), Instant::now()))
             .chain(stats)
             .min()
     }

@@ -104,3 +104,35 @@ fn call_plays_ringback_on_the_sound_card_while_the_far_end_rings() {
     assert!(samples >= 48_000 / 10, "at least 0.1 s of tone: {samples} samples\n{text}");
     assert!(ringback > 0.8, "the loudspeaker played 440 + 480 Hz: {ringback:.2}\n{text}");
 }
+
+#[test]
+fn the_phone_rings_on_the_sound_card_for_an_incoming_call() {
+    let kam = Kamailio::start(KamOpts::default());
+    let home = alsa::home_with(alsa::FILE_CARD);
+    let log = tempfile::NamedTempFile::new().expect("log");
+    // The callee: `phone --audio` on line 23456, not answering, its loudspeaker a file.
+    let mut callee = sip7940_loopback(kam.port)
+        .env("HOME", home.path())
+        .env("XDG_CONFIG_HOME", home.path())
+        .args(["--set", "line2_name=23456", "--set", "line1_name=\"\""])
+        .args(["phone", "--bind", "127.0.0.1", "--audio"])
+        .stdin(std::process::Stdio::null())
+        .stderr(log.reopen().expect("log file"))
+        .reaped("start the callee");
+    assert!(!kam.wait_for_contacts("23456", Duration::from_secs(10)).is_empty(), "the callee registered");
+    // The caller gives up after 1 s of ringing.
+    let out = sip7940_loopback(kam.port)
+        .args(["--set", "timer_invite_expires=1"])
+        .args(["call", "23456", "--bind", "127.0.0.1"])
+        .output()
+        .expect("run the call");
+    let text = String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    assert!(text.contains("Ringing"), "{text}");
+    std::thread::sleep(Duration::from_millis(300));
+    callee.stop();
+    let said = std::fs::read_to_string(log.path()).unwrap_or_default();
+    assert!(!said.contains("no sound card"), "the file card opened: {said}");
+    let (ring, samples) = alsa::tone_share(&alsa::speaker_samples(home.path()), &[1209.0, 1336.0]);
+    assert!(samples >= 48_000 / 10, "at least 0.1 s of ring: {samples} samples\n{said}");
+    assert!(ring > 0.8, "the loudspeaker rang at 1209 + 1336 Hz: {ring:.2}\n{said}");
+}

@@ -195,24 +195,6 @@ impl Outgoing {
     }
 }
 
-/// What a call sends and plays: the sound card when `--audio[=DEVICE]` asked for it and it
-/// opens; else (with one line saying why, e.g. "no sound card: … — running headless") the
-/// tone or WAV file of `outgoing`.
-pub fn call_audio(
-    outgoing: &Outgoing,
-    audio: Option<&str>,
-    who: &str,
-) -> Result<crate::io::media_task::Audio, String> {
-    use crate::io::media_task::Audio;
-    if let Some(spec) = audio {
-        match crate::io::audio::open((!spec.is_empty()).then_some(spec)) {
-            Ok(path) => return Ok(Audio::Card(Box::new(path))),
-            Err(e) => eprintln!("{who}: {e}"),
-        }
-    }
-    outgoing.source().map(Audio::Headless)
-}
-
 // ---------------------------------------------------------------------------------------
 // Re-reading the files for the console's `reset` and SIGHUP. (The `tftp` branch adds a
 // reload of its own here; the two are to be merged into one.)

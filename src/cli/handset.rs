@@ -32,6 +32,12 @@ impl Handset {
         Handset { device: device.map(str::to_owned), who, headless: false, playing: None, ring: None }
     }
 
+    /// Plays `samples` (8 kHz mono), looped, instead of the generated ringer (`--ring`).
+    pub fn with_ring(mut self, samples: Option<Vec<i16>>) -> Handset {
+        self.ring = samples;
+        self
+    }
+
     /// Whether tones can be heard: a sound card was asked for and has not failed.
     pub fn audible(&self) -> bool {
         self.device.is_some() && !self.headless
@@ -86,12 +92,20 @@ impl Handset {
     }
 
     /// A call's audio: the sound card (any tone stops first), or, headless, what `outgoing`
-    /// says to send.
+    /// says to send. A card that does not open is said once; later calls go headless
+    /// without trying again.
     pub async fn call_audio(&mut self, outgoing: &Outgoing) -> Result<Audio, String> {
         self.play(None).await;
-        match self.audible() {
-            true => super::boot::call_audio(outgoing, self.device.as_deref(), self.who),
-            false => outgoing.source().map(Audio::Headless),
+        if self.audible() {
+            let spec = self.device.as_deref().filter(|d| !d.is_empty());
+            match crate::io::audio::open(spec) {
+                Ok(path) => return Ok(Audio::Card(Box::new(path))),
+                Err(e) => {
+                    eprintln!("{}: {e}", self.who);
+                    self.headless = true;
+                }
+            }
         }
+        outgoing.source().map(Audio::Headless)
     }
 }

@@ -43,6 +43,9 @@ pub struct PhoneArgs {
     /// Record every answered call to DIR/call-N.wav (8 kHz mono).
     #[arg(long, value_name = "DIR")]
     pub record: Option<std::path::PathBuf>,
+    /// With --audio: ring with this WAV file (looped) instead of the generated double ring.
+    #[arg(long, value_name = "FILE.wav")]
+    pub ring: Option<std::path::PathBuf>,
     /// TCP port of the telnet console (on the --bind address), opened when telnet_level
     /// is 1 or 2; 0 picks a free port (printed at start).
     #[arg(long, value_name = "PORT", default_value_t = 2323)]
@@ -53,6 +56,14 @@ pub(super) fn run(cli: &Cli, args: &PhoneArgs) -> ExitCode {
     let Ok(rt) = runtime() else {
         eprintln!("sip7940 phone: cannot start the runtime");
         return ExitCode::from(3);
+    };
+    // The ringer from a WAV file, read once, here.
+    let ring = match args.ring.as_deref().map(crate::io::wav::read_wav_8k_mono).transpose() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("sip7940 phone: --ring: {e}");
+            return ExitCode::from(2);
+        }
     };
     // What answered calls send; a --play file is read once, here.
     let outgoing = match Outgoing::from_args(args.tone, args.play.as_deref()) {
@@ -89,6 +100,7 @@ pub(super) fn run(cli: &Cli, args: &PhoneArgs) -> ExitCode {
             outgoing,
             audio: args.audio.clone(),
             record: args.record.clone(),
+            ring,
             bind: args.bind,
         };
         let controller = Controller::start(cli, options, media, driver).await;

@@ -20,6 +20,7 @@ impl Controller<'_> {
         match event {
             Event::IncomingCall { id, caller } => {
                 self.calls.incoming(id, &caller, now);
+                self.retone(now).await;
                 match self.options.auto_answer {
                     Some(secs) => self.answer_at.push((id, now + Duration::from_secs_f64(secs.max(0.0)))),
                     None => self.say(&format!(
@@ -29,11 +30,18 @@ impl Controller<'_> {
                     )),
                 }
             }
-            Event::CallMedia { id, media } => self.media.on_media(id, media, self.driver.phone.config()),
+            Event::CallMedia { id, media } => {
+                let audio = self.audio_for(id).await;
+                self.media.on_media(id, media, self.driver.phone.config(), audio);
+            }
             Event::Call { id, state } => {
                 let ended = self.calls.set_state(id, &state, now);
+                if let (Some(call), CallState::Ended(reason)) = (&ended, &state) {
+                    self.tone_after_end(call.outgoing, reason, now).await;
+                }
                 match state {
                     CallState::Connected => {
+                        self.retone(now).await;
                         if let Some(secs) = self.options.duration
                             && self.timed.insert(id)
                         {
@@ -49,8 +57,11 @@ impl Controller<'_> {
                         }
                         let report = self.media.finish(id).await;
                         self.say(&report.join("\n"));
+                        // The call's media gave the sound card back: a call still ringing
+                        // may be heard now.
+                        self.retone(Instant::now()).await;
                     }
-                    _ => {}
+                    _ => self.retone(now).await,
                 }
             }
             Event::Registration { .. } | Event::Dropped { .. } | Event::Refused { .. } => {}

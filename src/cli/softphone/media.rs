@@ -3,9 +3,10 @@
 //! hold, resume or a new codec), its figures for `call_stats : 1`, DTMF, and its report and
 //! recording when the call ends.
 
-use super::super::boot::{Outgoing, call_audio};
+use super::super::boot::Outgoing;
 use crate::config::PhoneConfig;
 use crate::io::clock::time_of_day;
+use crate::io::media_task::Audio;
 use crate::io::media_task::{self, CallStats, MediaHandle, MediaReport, RtpSockets};
 use crate::ua::call::CallId;
 use std::collections::HashMap;
@@ -21,6 +22,8 @@ pub struct MediaSettings {
     pub audio: Option<String>,
     /// `--record DIR`.
     pub record: Option<PathBuf>,
+    /// `--ring FILE.wav`: the ringer, instead of the generated double ring.
+    pub ring: Option<Vec<i16>>,
     /// Where RTP sockets are bound (`--bind`).
     pub bind: IpAddr,
 }
@@ -49,17 +52,32 @@ impl CallMedia {
         self.sockets.insert(id, sockets);
     }
 
-    /// The call agreed on media: start its task, or update the running one.
-    pub fn on_media(&mut self, id: CallId, media: crate::sdp::Media, config: &PhoneConfig) {
+    /// Whether call `id`'s media is yet to start (its sockets wait): then
+    /// [`on_media`](Self::on_media) needs the call's audio.
+    pub fn needs_audio(&self, id: CallId) -> bool {
+        self.sockets.contains_key(&id) && !self.running.contains_key(&id)
+    }
+
+    /// What calls send when headless (`--tone`/`--play`).
+    pub fn outgoing(&self) -> &Outgoing {
+        &self.settings.outgoing
+    }
+
+    /// The call agreed on media: start its task with `audio` (see
+    /// [`needs_audio`](Self::needs_audio)), or update the running one.
+    pub fn on_media(
+        &mut self,
+        id: CallId,
+        media: crate::sdp::Media,
+        config: &PhoneConfig,
+        audio: Option<Audio>,
+    ) {
         if let Some(handle) = self.running.get(&id) {
             handle.update(media);
             return;
         }
         let Some(socket) = self.sockets.remove(&id) else { return };
-        let Ok(audio) = call_audio(&self.settings.outgoing, self.settings.audio.as_deref(), "sip7940 phone")
-        else {
-            return;
-        };
+        let Some(audio) = audio else { return };
         let options = media_task::MediaOptions {
             record: self.settings.record.is_some(),
             seed: id.0,

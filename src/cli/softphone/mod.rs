@@ -22,10 +22,12 @@ mod events;
 mod keys;
 mod media;
 mod reset;
+mod tones;
 mod wake;
 
 pub use media::MediaSettings;
 
+use super::handset::Handset;
 use crate::cli::Cli;
 use crate::io::console::{ConsoleFeed, ConsoleInput, ConsoleOutput, Origin, TcpConsole};
 use crate::io::driver::{Driver, Stop, TraceOptions, TraceTap};
@@ -86,6 +88,10 @@ pub struct Controller<'a> {
     timed: std::collections::HashSet<CallId>,
     /// Set when the phone is to stop (the reason).
     stop: Option<&'static str>,
+    /// The sound card: call-progress tones and the calls' audio (`--audio`).
+    handset: Handset,
+    /// When a failed call's busy or reorder tone stops.
+    tone_until: Option<Instant>,
 }
 
 impl<'a> Controller<'a> {
@@ -96,6 +102,7 @@ impl<'a> Controller<'a> {
         let (tap, trace_rx) = tokio::sync::mpsc::unbounded_channel();
         let inputs = Inputs::new(console_rx, trace_rx);
         crate::io::console::stdin_console(&feed);
+        let handset = Handset::new(media.audio.as_deref(), "sip7940 phone").with_ring(media.ring.clone());
         let mut controller = Self {
             cli,
             options,
@@ -112,6 +119,8 @@ impl<'a> Controller<'a> {
             hangup_at: Vec::new(),
             timed: Default::default(),
             stop: None,
+            handset,
+            tone_until: None,
         };
         controller.telnet_as_configured().await;
         if controller.options.register {
@@ -283,6 +292,7 @@ impl<'a> Controller<'a> {
             .chain(&self.hangup_at)
             .map(|(_, t)| *t)
             .chain(self.keypad.deadline(self.driver.phone.dial_plan(), Instant::now()))
+            .chain(self.tone_until)
             .chain(stats)
             .min()
     }
@@ -300,6 +310,9 @@ impl<'a> Controller<'a> {
     /// Answers, hangs up and dials what is due.
     async fn fire_due(&mut self) {
         let now = Instant::now();
+        if self.tone_until.is_some_and(|until| until <= now) {
+            self.retone(now).await;
+        }
         let (due, later): (Vec<_>, Vec<_>) = self.hangup_at.drain(..).partition(|(_, t)| *t <= now);
         self.hangup_at = later;
         for (id, _) in due {

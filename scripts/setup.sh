@@ -4,14 +4,15 @@
 #   scripts/setup.sh            system packages + build
 #   SETUP_PEERS=1 scripts/setup.sh   also the SIP peers the tests use (kamailio, sipp, baresip,
 #                                    sipsak, python3; the scripts in scripts/peers/ drive them)
+#                                    and tmux (tests/ui_tmux.rs runs `phone --ui` in it)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # Build dependencies: ALSA headers for the sound card (cpal), libopus for Opus, pkg-config.
 packages=(pkg-config libasound2-dev libopus-dev)
 if [ "${SETUP_PEERS:-0}" = 1 ]; then
-  # the same list as scripts/peers/install-peers.sh
-  packages+=(kamailio sip-tester baresip-core sipsak python3)
+  # the same list as scripts/peers/install-peers.sh, and tmux for the screen's test
+  packages+=(kamailio sip-tester baresip-core sipsak python3 tmux)
 fi
 
 missing=()
@@ -36,13 +37,13 @@ fi
 if [ "${SETUP_PEERS:-0}" = 1 ]; then
   # The tests (tests/support/peers.rs) run these; kamailio and kamcmd live in /usr/sbin,
   # which is not on a normal user's PATH, so look there too.
-  for b in kamailio kamcmd sipp baresip sipsak python3; do
+  for b in kamailio kamcmd sipp baresip sipsak python3 tmux; do
     if ! command -v "$b" >/dev/null && [ ! -x "/usr/sbin/$b" ] && [ ! -x "/sbin/$b" ]; then
       echo "setup: $b is not installed after apt-get (packages: ${packages[*]})" >&2
       exit 1
     fi
   done
-  echo "setup: SIP peers present (kamailio, kamcmd, sipp, baresip, sipsak)"
+  echo "setup: SIP peers present (kamailio, kamcmd, sipp, baresip, sipsak), and tmux"
 fi
 
 if ! command -v cargo >/dev/null; then

@@ -13,6 +13,7 @@ mod loopback;
 mod output;
 mod phone;
 mod register;
+pub mod screen;
 mod softphone;
 mod sound_test;
 mod tones;

@@ -50,6 +50,15 @@ pub struct PhoneArgs {
     /// is 1 or 2; 0 picks a free port (printed at start).
     #[arg(long, value_name = "PORT", default_value_t = 2323)]
     pub console_port: u16,
+    /// Show the phone's screen on the terminal (lines, calls, caller id, call timer,
+    /// softkeys) and take keys: 0-9*# keypad, F1-F4 softkeys, F5-F10 line keys, Enter off
+    /// hook, `:` a console command, q quit. Needs a terminal on stdin and stdout; without
+    /// one, the plain event log.
+    #[arg(long)]
+    pub ui: bool,
+    /// With --ui: also append every event line to FILE.
+    #[arg(long, value_name = "FILE", requires = "ui")]
+    pub log: Option<std::path::PathBuf>,
 }
 
 pub(super) fn run(cli: &Cli, args: &PhoneArgs) -> ExitCode {
@@ -95,6 +104,8 @@ pub(super) fn run(cli: &Cli, args: &PhoneArgs) -> ExitCode {
             console_port: args.console_port,
             bind: args.bind,
             trace,
+            ui: args.ui,
+            log: args.log.clone(),
         };
         let media = MediaSettings {
             outgoing,

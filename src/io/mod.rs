@@ -9,4 +9,5 @@ pub mod console;
 pub mod driver;
 pub mod media_task;
 pub mod registrar_task;
+pub mod terminal;
 pub mod wav;

@@ -181,7 +181,7 @@ impl Controller<'_> {
     }
 
     /// What the softkeys see.
-    fn situation(&self) -> Situation {
+    pub(super) fn situation(&self) -> Situation {
         let current = self.calls.current().and_then(|id| self.calls.get(id));
         match current.map(|c| (&c.state, c.outgoing)) {
             Some((CallState::Connected, _)) => Situation::Connected,

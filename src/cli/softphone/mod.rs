@@ -10,6 +10,7 @@
 //!  datagrams, SIP timers ─▶ Driver::run_until ─▶ events ─▶ handle_event (events.rs, the one
 //!                                      │                   place that reacts to them)
 //!  auto-answer, --duration, keypad ────┴─▶ fire_due
+//!  --ui keys, caught output ─▶ Wake::Screen ─▶ ui.rs; after every turn the screen is drawn
 //! ```
 //!
 //! Stopping hangs up every call, un-registers (unless `--keep`) and waits for the answers
@@ -23,6 +24,7 @@ mod keys;
 mod media;
 mod reset;
 mod tones;
+mod ui;
 mod wake;
 
 pub use media::MediaSettings;
@@ -65,6 +67,10 @@ pub struct Options {
     pub bind: IpAddr,
     /// `--sip-trace`.
     pub trace: TraceOptions,
+    /// `--ui`: the screen on the terminal.
+    pub ui: bool,
+    /// `--log FILE`: with `--ui`, the event lines also go here.
+    pub log: Option<std::path::PathBuf>,
 }
 
 /// The softphone.
@@ -92,6 +98,8 @@ pub struct Controller<'a> {
     handset: Handset,
     /// When a failed call's busy or reorder tone stops.
     tone_until: Option<Instant>,
+    /// The screen (`--ui` on a terminal).
+    ui: Option<ui::Ui>,
 }
 
 impl<'a> Controller<'a> {
@@ -100,8 +108,8 @@ impl<'a> Controller<'a> {
     pub async fn start(cli: &'a Cli, options: Options, media: MediaSettings, driver: Driver) -> Self {
         let (feed, console_rx) = ConsoleFeed::new();
         let (tap, trace_rx) = tokio::sync::mpsc::unbounded_channel();
-        let inputs = Inputs::new(console_rx, trace_rx);
-        crate::io::console::stdin_console(&feed);
+        let (ui, screen) = ui::open(options.ui, options.log.as_deref(), &feed);
+        let inputs = Inputs::new(console_rx, trace_rx).with_screen(screen);
         let handset = Handset::new(media.audio.as_deref(), "sip7940 phone").with_ring(media.ring.clone());
         let mut controller = Self {
             cli,
@@ -121,6 +129,7 @@ impl<'a> Controller<'a> {
             stop: None,
             handset,
             tone_until: None,
+            ui,
         };
         controller.telnet_as_configured().await;
         if controller.options.register {
@@ -143,6 +152,7 @@ impl<'a> Controller<'a> {
                 self.on_wake(wake).await;
             }
             self.fire_due().await;
+            self.draw_screen();
         }
         if let Some(why) = self.stop {
             eprintln!("sip7940 phone: {why}: hanging up and stopping");
@@ -217,18 +227,13 @@ impl<'a> Controller<'a> {
                 }
                 self.consoles.open(id, origin, writer, self.driver.phone.config());
             }
-            Wake::Console(ConsoleInput::Line { id, text }) => {
-                if let Some(command) = self.consoles.line(id, &text, self.driver.phone.config()) {
-                    let answer = self.run_command(id, command).await;
-                    self.consoles.answer(id, &answer, self.driver.phone.config());
-                }
-                self.update_tap();
-            }
+            Wake::Console(ConsoleInput::Line { id, text }) => self.console_line(id, &text).await,
             Wake::Console(ConsoleInput::Closed { id }) => {
                 self.consoles.close(id);
                 self.update_tap();
             }
             Wake::Trace(text) => self.consoles.trace(&text),
+            Wake::Screen(input) => self.on_screen(input).await,
             Wake::Stop(signal) => self.stop = Some(signal),
             Wake::Reset => {
                 let said = self.reset().await;
@@ -237,6 +242,15 @@ impl<'a> Controller<'a> {
                 self.say(&lines.join("\n"));
             }
         }
+    }
+
+    /// A line typed on console session `id`: its command carried out, the answer written.
+    async fn console_line(&mut self, id: crate::io::console::SessionId, text: &str) {
+        if let Some(command) = self.consoles.line(id, text, self.driver.phone.config()) {
+            let answer = self.run_command(id, command).await;
+            self.consoles.answer(id, &answer, self.driver.phone.config());
+        }
+        self.update_tap();
     }
 
     /// Sends the SIP trace to the driver's tap only while some session monitors.
@@ -294,6 +308,7 @@ impl<'a> Controller<'a> {
             .chain(self.keypad.deadline(self.driver.phone.dial_plan(), Instant::now()))
             .chain(self.tone_until)
             .chain(stats)
+            .chain(self.ui.as_ref().map(ui::Ui::next_tick))
             .min()
     }
 

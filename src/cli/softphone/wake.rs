@@ -1,8 +1,10 @@
 //! What wakes the softphone besides SIP and its timers: console lines, copies of the SIP
-//! trace for monitoring sessions, and signals (SIGINT/SIGTERM stop, SIGHUP resets). Every
-//! source is a stream kept across waits, so nothing that arrives between two waits is lost.
+//! trace for monitoring sessions, the screen's keys and caught output (`--ui`), and
+//! signals (SIGINT/SIGTERM stop, SIGHUP resets). Every source is a stream kept across
+//! waits, so nothing that arrives between two waits is lost.
 
 use crate::io::console::ConsoleInput;
+use crate::io::terminal::TermInput;
 use tokio::signal::unix::{Signal, SignalKind, signal};
 use tokio::sync::mpsc::UnboundedReceiver;
 
@@ -17,6 +19,8 @@ pub enum Wake {
     Stop(&'static str),
     /// SIGHUP.
     Reset,
+    /// A key on the screen, or a line caught from stdout/stderr (`--ui`).
+    Screen(TermInput),
 }
 
 /// The streams.
@@ -26,6 +30,7 @@ pub struct Inputs {
     interrupt: Option<Signal>,
     terminate: Option<Signal>,
     hangup: Option<Signal>,
+    screen: Option<UnboundedReceiver<TermInput>>,
 }
 
 impl Inputs {
@@ -37,7 +42,14 @@ impl Inputs {
             interrupt: signal(SignalKind::interrupt()).ok(),
             terminate: signal(SignalKind::terminate()).ok(),
             hangup: signal(SignalKind::hangup()).ok(),
+            screen: None,
         }
+    }
+
+    /// Also wakes on the screen's input.
+    pub fn with_screen(mut self, screen: Option<UnboundedReceiver<TermInput>>) -> Self {
+        self.screen = screen;
+        self
     }
 
     /// The next thing that happens.
@@ -49,6 +61,7 @@ impl Inputs {
             () = arrived(&mut self.hangup) => Wake::Reset,
             Some(input) = self.console.recv() => Wake::Console(input),
             Some(text) = self.trace.recv() => Wake::Trace(text),
+            Some(input) = screen_input(&mut self.screen) => Wake::Screen(input),
         }
     }
 
@@ -58,6 +71,14 @@ impl Inputs {
             () = arrived(&mut self.interrupt) => "SIGINT",
             () = arrived(&mut self.terminate) => "SIGTERM",
         }
+    }
+}
+
+/// The screen's next input; never without a screen.
+async fn screen_input(screen: &mut Option<UnboundedReceiver<TermInput>>) -> Option<TermInput> {
+    match screen {
+        Some(rx) => rx.recv().await,
+        None => std::future::pending().await,
     }
 }
 

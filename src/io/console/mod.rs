@@ -115,7 +115,9 @@ impl ConsoleFeed {
         (Self { tx, next: Arc::new(AtomicU64::new(1)) }, rx)
     }
 
-    fn open(&self, origin: Origin) -> (SessionId, mpsc::UnboundedReceiver<ConsoleOutput>) {
+    /// Opens a session from `origin` (the phone's task hears of it first): its number and
+    /// what the phone writes to it.
+    pub fn open(&self, origin: Origin) -> (SessionId, mpsc::UnboundedReceiver<ConsoleOutput>) {
         let id = SessionId(self.next.fetch_add(1, Ordering::Relaxed));
         let (tx, rx) = mpsc::unbounded_channel();
         let _ = self.tx.send(ConsoleInput::Opened { id, origin, writer: SessionWriter { tx } });

@@ -3,7 +3,8 @@
 # Installs only what is missing, with apt-get; needs root (or sudo) for that part.
 #   scripts/setup.sh            system packages + build
 #   SETUP_PEERS=1 scripts/setup.sh   also the SIP peers the tests use (kamailio, sipp, baresip,
-#                                    sipsak, python3; the scripts in scripts/peers/ drive them)
+#                                    sipsak, python3; the scripts in scripts/peers/ drive them,
+#                                    and python3 runs the tests' TFTP server, scripts/tftp-server.py)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -13,6 +13,7 @@ mod incoming_side;
 pub mod nat;
 pub mod phone;
 pub mod registration;
+mod resync;
 mod server_side;
 pub mod session;
 

@@ -18,7 +18,7 @@ use super::call::{CallId, CallState, OutgoingCall};
 use super::client_side::ClientEntry;
 use super::nat::NatState;
 use super::registration::{Agent, Binding, RegState, Snapshot};
-use crate::config::{Host, Mac, PhoneConfig};
+use crate::config::{Mac, PhoneConfig};
 use crate::sip::message::{Datagram, Method, can_respond, parse_datagram, parse_lenient};
 use crate::sip::transaction::key::{ClientKey, ServerKey};
 use crate::sip::transaction::{ServerTransaction, TimerConfig};
@@ -112,6 +112,15 @@ pub enum Event {
         /// After.
         to: RegState,
     },
+    /// A configured proxy sent `NOTIFY` with `Event: check-sync` (answered 200): read the
+    /// files again and hand the new configuration to [`Phone::resync`].
+    CheckSync {
+        /// Where it came from.
+        from: SocketAddr,
+    },
+    /// A configuration given to [`Phone::apply_config`] took over (the old lines are
+    /// un-registered; the new ones register now when asked to).
+    Reconfigured,
 }
 
 /// Who asked for a name.
@@ -220,6 +229,9 @@ pub struct Phone {
     pub(super) dial_plan: Arc<crate::config::DialPlan>,
     pub(super) next_token: u64,
     pub(super) outputs: VecDeque<Output>,
+    /// A configuration waiting for the old lines' un-REGISTERs, and whether to register
+    /// the new lines ([`Phone::apply_config`]).
+    pub(super) pending_config: Option<(Box<PhoneConfig>, bool)>,
 }
 
 impl Phone {
@@ -235,11 +247,7 @@ impl Phone {
             || format!("{:012x}", rng.next_u64() & 0xffff_ffff_ffff),
             |m| m.to_string().to_ascii_lowercase(),
         );
-        let mut agents: Vec<Agent> =
-            config.provisioned_lines().map(|(n, _)| Agent::new(Binding::Line(n), &config)).collect();
-        if config.proxy_backup.address.is_some() && config.lines[0].is_provisioned() {
-            agents.push(Agent::new(Binding::Backup, &config));
-        }
+        let agents = super::resync::agents_for(&config);
         let mut phone = Self {
             timers,
             local: setup.local,
@@ -265,15 +273,10 @@ impl Phone {
             pending_dials: BTreeMap::new(),
             dial_plan: Arc::default(),
             outputs: VecDeque::new(),
+            pending_config: None,
             config,
         };
-        match phone.config.nat.address.clone() {
-            Some(Host::Ip(ip)) if phone.config.nat.enable => phone.nat.nat_ip = Some(ip),
-            Some(Host::Name(name)) if phone.config.nat.enable => {
-                phone.request_resolve(ResolveFor::NatAddress, name, 5060);
-            }
-            _ => {}
-        }
+        phone.start_nat();
         phone
     }
 
@@ -374,6 +377,7 @@ impl Phone {
                 }
             }
         }
+        self.finish_reconfigure(now);
     }
 
     pub(super) fn drop_with(&mut self, from: SocketAddr, reason: String) {
@@ -412,6 +416,7 @@ impl Phone {
             }
         }
         self.call_timers(now);
+        self.finish_reconfigure(now);
     }
 
     /// The next thing to do, if any.

@@ -29,6 +29,7 @@ use std::process::ExitCode;
 #[command(name = "sip7940", version, about, propagate_version = true)]
 pub struct Cli {
     /// The phone's TFTP root: holds SIPDefault.cnf and SIP<MAC>.cnf (names in any case).
+    /// With a bare --tftp, the phone's flash: its files name the TFTP server.
     #[arg(long, global = true, value_name = "DIR", default_value = ".")]
     pub config_dir: PathBuf,
 

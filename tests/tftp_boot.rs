@@ -296,6 +296,17 @@ fn register_boots_from_tftp_and_registers_both_lines_at_kamailio() {
     }
 }
 
+/// A NOTIFY from `from` (the proxy is 127.0.0.1: a socket here passes the ghost-call filter)
+/// to line 12345 of the phone on port `sip`.
+fn notify(sip: u16, from: SocketAddr, branch: &str, event: &str) -> Vec<u8> {
+    format!(
+        "NOTIFY sip:12345@127.0.0.1:{sip} SIP/2.0\r\nVia: SIP/2.0/UDP {from};branch=z9hG4bK{branch};rport\r\n\
+         From: <sip:12345@sip.test>;tag=k1\r\nTo: <sip:12345@sip.test>\r\nCall-ID: {branch}@test\r\n\
+         CSeq: 1 NOTIFY\r\nMax-Forwards: 70\r\nEvent: {event}\r\nContent-Length: 0\r\n\r\n"
+    )
+    .into_bytes()
+}
+
 #[test]
 fn the_phone_binary_answers_check_sync_200_and_other_events_489() {
     let kam = Kamailio::start(KamOpts::default());
@@ -326,12 +337,7 @@ fn the_phone_binary_answers_check_sync_200_and_other_events_489() {
     for (branch, event, want) in
         [("cs1", "check-sync", "SIP/2.0 200 OK"), ("cs2", "presence", "SIP/2.0 489 Bad Event")]
     {
-        let notify = format!(
-            "NOTIFY sip:12345@127.0.0.1:{sip} SIP/2.0\r\nVia: SIP/2.0/UDP {me};branch=z9hG4bK{branch};rport\r\n\
-             From: <sip:12345@sip.test>;tag=k1\r\nTo: <sip:12345@sip.test>\r\nCall-ID: {branch}@test\r\n\
-             CSeq: 1 NOTIFY\r\nMax-Forwards: 70\r\nEvent: {event}\r\nContent-Length: 0\r\n\r\n"
-        );
-        proxy.send_to(notify.as_bytes(), ("127.0.0.1", sip)).expect("send");
+        proxy.send_to(&notify(sip, me, branch, event), ("127.0.0.1", sip)).expect("send");
         let mut buf = [0u8; 4096];
         let (n, _) = proxy.recv_from(&mut buf).expect("an answer to the NOTIFY");
         let answer = String::from_utf8_lossy(buf.get(..n).unwrap_or_default()).into_owned();
@@ -374,11 +380,14 @@ fn check_sync_rereads_the_files_and_restarts_the_lines_when_sync_changed() {
             unix_at_epoch: 0,
         };
         let mut driver =
-            Driver::new(Phone::new(booted.loaded.config, setup), socket, TraceOptions::default()).expect("driver");
+            Driver::new(Phone::new(booted.loaded.config, setup), socket, TraceOptions::default())
+                .expect("driver");
         let never = std::future::pending::<()>();
         tokio::pin!(never);
         let registered = |p: &Phone, binding: Binding| {
-            p.registrations(Instant::now()).iter().any(|s| s.binding == binding && s.state == RegState::Registered)
+            p.registrations(Instant::now())
+                .iter()
+                .any(|s| s.binding == binding && s.state == RegState::Registered)
         };
         driver.phone.register_all(Instant::now());
         let deadline = Some(Instant::now() + Duration::from_secs(10));
@@ -392,18 +401,16 @@ fn check_sync_rereads_the_files_and_restarts_the_lines_when_sync_changed() {
         let text = std::fs::read_to_string(&default).expect("read") + "sync : 2\n";
         std::fs::write(&default, text).expect("write");
         let phone_file = root.path().join("SIP000C30A97026.cnf");
-        let text = std::fs::read_to_string(&phone_file).expect("read").replace("line2_name : 23456", "line2_name : UNPROVISIONED");
+        let text = std::fs::read_to_string(&phone_file)
+            .expect("read")
+            .replace("line2_name : 23456", "line2_name : UNPROVISIONED");
         std::fs::write(&phone_file, text).expect("write");
 
         for round in 0..2 {
             let proxy = std::net::UdpSocket::bind("127.0.0.1:0").expect("bind");
             let me = proxy.local_addr().expect("addr");
-            let notify = format!(
-                "NOTIFY sip:12345@127.0.0.1:{sip} SIP/2.0\r\nVia: SIP/2.0/UDP {me};branch=z9hG4bKsync{round};rport\r\n\
-                 From: <sip:12345@sip.test>;tag=k1\r\nTo: <sip:12345@sip.test>\r\nCall-ID: sync{round}@test\r\n\
-                 CSeq: 1 NOTIFY\r\nMax-Forwards: 70\r\nEvent: check-sync\r\nContent-Length: 0\r\n\r\n"
-            );
-            proxy.send_to(notify.as_bytes(), ("127.0.0.1", sip)).expect("send");
+            let branch = format!("sync{round}");
+            proxy.send_to(&notify(sip, me, &branch, "check-sync"), ("127.0.0.1", sip)).expect("send");
             let events = std::cell::RefCell::new(Vec::new());
             let deadline = Some(Instant::now() + Duration::from_secs(3));
             driver
@@ -452,7 +459,10 @@ fn check_sync_rereads_the_files_and_restarts_the_lines_when_sync_changed() {
         }
         driver.phone.unregister_all(Instant::now());
         let deadline = Some(Instant::now() + Duration::from_secs(3));
-        driver.run_until(deadline, &mut never, &mut |_, _| {}, &mut |p| !p.registration_busy()).await.expect("run");
+        driver
+            .run_until(deadline, &mut never, &mut |_, _| {}, &mut |p| !p.registration_busy())
+            .await
+            .expect("run");
     });
     assert!(kam.contacts_of("12345").is_empty(), "{}", kam.ul_dump());
 }

@@ -106,13 +106,13 @@ fn check_reads_the_same_configuration_from_tftp_as_from_the_directory() {
     let run = sip7940(&["--tftp", &host, "--mac", "00:0c:30:a9:70:25", "check", "--json"]);
     assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
     let doc: Value = serde_json::from_str(&run.stdout).expect("JSON");
-    assert_eq!(
-        doc["files"],
-        serde_json::json!([
-            format!("tftp://{host}/SIPDefault.cnf"),
-            format!("tftp://{host}/SIP000C30A97025.cnf")
-        ])
-    );
+    let files: Vec<String> = ["SIPDefault.cnf", "SIP000C30A97025.cnf", "dialplan.xml"]
+        .iter()
+        .map(|f| format!("tftp://{host}/{f}"))
+        .collect();
+    assert_eq!(doc["files"], serde_json::json!(files));
+    assert_eq!(doc["dial_plan"]["file"], files[2].as_str());
+    assert_eq!(doc["dial_plan"]["ok"], true);
     assert_eq!(doc["mac"], "000C30A97025");
     let line1 = doc["settings"].as_array().expect("settings").iter().find(|s| s["key"] == "line1_name");
     assert_eq!(
@@ -125,7 +125,8 @@ fn check_reads_the_same_configuration_from_tftp_as_from_the_directory() {
     assert_eq!(values(&doc), values(&local), "the same effective configuration");
     assert_eq!(doc["errors"], local["errors"]);
     assert_eq!(doc["warnings"], local["warnings"]);
-    // The phone's order, and the dial plan asked for (it is not there: no dial plan).
+    assert_eq!(doc["dial_plan"]["templates"], local["dial_plan"]["templates"], "the same dial plan");
+    // The phone's order: SIPDefault.cnf, SIP<MAC>.cnf, then the dial plan.
     let names: Vec<String> = server
         .requested()
         .iter()
@@ -142,7 +143,7 @@ fn a_missing_phone_file_boots_with_sipdefault_only_and_a_warning() {
     assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
     assert!(
         run.stdout.starts_with(&format!(
-            "; sip7940 effective configuration: tftp://{host}/SIPDefault.cnf (MAC 000C30A97099)\n"
+            "; sip7940 effective configuration: tftp://{host}/SIPDefault.cnf + tftp://{host}/dialplan.xml (MAC 000C30A97099)\n"
         )),
         "{}",
         run.stdout

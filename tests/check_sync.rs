@@ -1,12 +1,8 @@
-//! Check-sync and re-provisioning on simulated time (sans-IO): the proxy's `NOTIFY Event:
-//! check-sync` gets 200 and an event; strangers get 403, other event packages 489; a new
-//! configuration un-registers the old lines and registers the new ones, only when `sync`
-//! changed for check-sync.
+//! The check-sync NOTIFY on simulated time (sans-IO): the proxy's `NOTIFY Event:
+//! check-sync` gets 200 and an event; strangers get 403, other event packages 489, a
+//! dialog we do not have 481. (What the phone does then is `sip7940 phone`'s: see
+//! tests/tftp_boot.rs.)
 
-#[path = "support/sim.rs"]
-mod sim;
-
-use sim::{NatKind, Registrar, RegistrarOptions, Router, Sim};
 use sip7940::config::{Host, PhoneConfig};
 use sip7940::ua::{Event, Output, Phone, Setup};
 use std::net::SocketAddr;
@@ -134,85 +130,4 @@ fn options_now_lists_notify_in_allow() {
         .replace("102 NOTIFY", "102 OPTIONS");
     let (sent, _) = feed(&mut p, t0, PROXY, options.as_bytes());
     assert!(sent[0].contains("Allow: INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, NOTIFY\r\n"), "{}", sent[0]);
-}
-
-fn registered_sim(options: RegistrarOptions) -> Sim {
-    let mut sim =
-        Sim::new(config(), Router::new(NatKind::None, false), Registrar { options, ..Default::default() });
-    let now = sim.now;
-    sim.phone.register_all(now);
-    sim.run_for(Duration::from_secs(1));
-    assert!(sim.registrar.bindings.contains_key("12345"));
-    sim
-}
-
-fn with_line(name: &str, sync: &str) -> PhoneConfig {
-    let mut c = config();
-    c.lines[0].name = name.into();
-    c.management.sync = sync.into();
-    c
-}
-
-#[test]
-fn resync_with_the_same_sync_changes_nothing() {
-    let mut sim = registered_sim(RegistrarOptions::default());
-    let sent = sim.phone_sent.len();
-    let now = sim.now;
-    assert!(!sim.phone.resync(now, with_line("55555", "1"), true), "sync 1 → 1");
-    sim.run_for(Duration::from_secs(5));
-    assert_eq!(sim.phone_sent.len(), sent, "nothing sent");
-    assert_eq!(sim.phone.config().lines[0].name, "12345");
-    assert!(sim.registrar.bindings.contains_key("12345"));
-}
-
-#[test]
-fn resync_with_a_new_sync_unregisters_the_old_lines_and_registers_the_new_ones() {
-    let mut sim = registered_sim(RegistrarOptions::default());
-    let now = sim.now;
-    assert!(sim.phone.resync(now, with_line("55555", "2"), true), "sync 1 → 2");
-    assert!(sim.phone.reconfiguring(), "waits for the un-REGISTER");
-    assert_eq!(sim.phone.config().lines[0].name, "12345");
-    sim.run_for(Duration::from_secs(1));
-    assert!(!sim.phone.reconfiguring());
-    assert_eq!(sim.phone.config().management.sync, "2");
-    assert!(!sim.registrar.bindings.contains_key("12345"), "the old line is gone");
-    assert!(sim.registrar.bindings.contains_key("55555"), "the new line registered");
-    let registers: Vec<String> = sim
-        .phone_sent
-        .iter()
-        .filter(|(_, b)| b.starts_with(b"REGISTER"))
-        .map(|(_, b)| String::from_utf8_lossy(b).into_owned())
-        .collect();
-    assert_eq!(registers.len(), 3, "register, un-register, register the new line");
-    assert!(registers[1].contains("\r\nExpires: 0\r\n") && registers[1].contains("To: <sip:12345@"));
-    assert!(registers[2].contains("To: <sip:55555@"));
-    // The same sync again: nothing more.
-    let now = sim.now;
-    assert!(!sim.phone.resync(now, with_line("66666", "2"), true));
-}
-
-#[test]
-fn apply_config_without_register_leaves_the_new_lines_idle() {
-    let mut sim = registered_sim(RegistrarOptions::default());
-    let now = sim.now;
-    sim.phone.apply_config(now, with_line("55555", "1"), false);
-    sim.run_for(Duration::from_secs(2));
-    assert_eq!(sim.phone.config().lines[0].name, "55555");
-    assert!(sim.registrar.bindings.is_empty(), "{:?}", sim.registrar.bindings);
-}
-
-#[test]
-fn an_unanswered_unregister_delays_the_new_config_until_it_times_out() {
-    let mut sim = registered_sim(RegistrarOptions::default());
-    sim.registrar.options.silent = true;
-    let now = sim.now;
-    assert!(sim.phone.resync(now, with_line("55555", "2"), true));
-    sim.run_for(Duration::from_secs(31));
-    assert!(sim.phone.reconfiguring(), "still waiting for the un-REGISTER (Timer F is 64·T1 = 32 s)");
-    assert_eq!(sim.phone.config().lines[0].name, "12345");
-    sim.run_for(Duration::from_secs(2));
-    assert!(!sim.phone.reconfiguring());
-    assert_eq!(sim.phone.config().lines[0].name, "55555");
-    let last = sim.phone_sent.iter().rev().find(|(_, b)| b.starts_with(b"REGISTER")).expect("a REGISTER");
-    assert!(String::from_utf8_lossy(&last.1).contains("To: <sip:55555@"), "the new line registers");
 }

@@ -2,18 +2,13 @@
 //! a free port): `check` reads the same configuration as from the directory, a missing
 //! `SIP<MAC>.cnf` is a warning, a silent server and an ERROR packet are clear failures,
 //! a lossy server still gives the files; `register` boots from TFTP against Kamailio; the
-//! phone answers check-sync and, on new files with a new `sync`, restarts its lines.
+//! `phone` answers check-sync and, on new files with a new `sync`, restarts its lines.
 
 #[path = "support/peers.rs"]
 mod peers;
 
 use peers::{KamOpts, Kamailio, Reaped, SpawnReaped, free_port_block, free_udp_ports, require};
 use serde_json::Value;
-use sip7940::config::Mac;
-use sip7940::io::config_source::{ConfigSource, Provisioning};
-use sip7940::io::driver::{Driver, TraceOptions};
-use sip7940::ua::registration::{Binding, RegState};
-use sip7940::ua::{Event, Phone, Setup};
 use std::io::{BufRead, BufReader};
 use std::net::{SocketAddr, UdpSocket};
 use std::path::Path;
@@ -308,13 +303,33 @@ fn notify(sip: u16, from: SocketAddr, branch: &str, event: &str) -> Vec<u8> {
     .into_bytes()
 }
 
+/// Sends `notify(...)` from a socket of 127.0.0.1 and returns the answer's status line.
+fn send_notify(sip: u16, branch: &str, event: &str) -> String {
+    let proxy = UdpSocket::bind("127.0.0.1:0").expect("bind");
+    proxy.set_read_timeout(Some(Duration::from_secs(3))).expect("timeout");
+    let me = proxy.local_addr().expect("addr");
+    proxy.send_to(&notify(sip, me, branch, event), ("127.0.0.1", sip)).expect("send");
+    let mut buf = [0u8; 4096];
+    let (n, _) = proxy.recv_from(&mut buf).expect("an answer to the NOTIFY");
+    let answer = String::from_utf8_lossy(buf.get(..n).unwrap_or_default()).into_owned();
+    answer.lines().next().unwrap_or_default().to_owned()
+}
+
+/// The whole check-sync cycle with `sip7940 phone` booted from TFTP: registered at
+/// Kamailio, it gets other events refused (489); the served files change (line 2 removed,
+/// `sync : 2`) and check-sync (200) makes it read them again and restart: line 2 is gone
+/// at Kamailio, line 1 registered again; a second check-sync with the same files changes
+/// nothing.
 #[test]
-fn the_phone_binary_answers_check_sync_200_and_other_events_489() {
+fn check_sync_rereads_the_files_and_restarts_the_phone_when_sync_changed() {
     let kam = Kamailio::start(KamOpts::default());
     let root = loopback_root(kam.port);
     let server = TftpServer::start(root.path(), &[]);
     let sip = free_udp_ports(1)[0];
     let media = free_port_block(20);
+    let log_dir = tempfile::tempdir().expect("tempdir");
+    let log_path = log_dir.path().join("phone.err");
+    let log = std::fs::File::create(&log_path).expect("log");
     let _phone = Command::new(env!("CARGO_BIN_EXE_sip7940"))
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .args(["--tftp", &server.addr.to_string(), "--mac", "000C30A97026"])
@@ -328,142 +343,53 @@ fn the_phone_binary_answers_check_sync_200_and_other_events_489() {
         .args(["phone", "--bind", "127.0.0.1"])
         .stdin(Stdio::null())
         .stdout(Stdio::null())
-        .stderr(Stdio::null())
+        .stderr(Stdio::from(log))
         .reaped("sip7940 phone");
+    let said = || std::fs::read_to_string(&log_path).unwrap_or_default();
     kam.wait_for_contacts("12345", Duration::from_secs(10));
-    // The proxy is 127.0.0.1: a socket here passes the ghost-call filter.
-    let proxy = UdpSocket::bind("127.0.0.1:0").expect("bind");
-    proxy.set_read_timeout(Some(Duration::from_secs(3))).expect("timeout");
-    let me = proxy.local_addr().expect("addr");
-    for (branch, event, want) in
-        [("cs1", "check-sync", "SIP/2.0 200 OK"), ("cs2", "presence", "SIP/2.0 489 Bad Event")]
-    {
-        proxy.send_to(&notify(sip, me, branch, event), ("127.0.0.1", sip)).expect("send");
-        let mut buf = [0u8; 4096];
-        let (n, _) = proxy.recv_from(&mut buf).expect("an answer to the NOTIFY");
-        let answer = String::from_utf8_lossy(buf.get(..n).unwrap_or_default()).into_owned();
-        assert!(answer.starts_with(want), "{event}: {answer}");
-    }
-}
+    kam.wait_for_contacts("23456", Duration::from_secs(10));
+    assert!(
+        said().contains(&format!(
+            "sip7940: fetched SIPDefault.cnf, SIP000C30A97026.cnf from tftp://{}",
+            server.addr
+        )),
+        "{}",
+        said()
+    );
 
-/// The whole check-sync cycle in-process, as `sip7940 phone` wires it: boot from TFTP,
-/// register at Kamailio, change the served files (line 2 removed, `sync` 2), send the
-/// NOTIFY, read the files again on [`Event::CheckSync`], resync: line 2 is un-registered
-/// at Kamailio and line 1 registers again. Unchanged files change nothing.
-#[test]
-fn check_sync_rereads_the_files_and_restarts_the_lines_when_sync_changed() {
-    let kam = Kamailio::start(KamOpts::default());
-    let root = loopback_root(kam.port);
-    let server = TftpServer::start(root.path(), &[]);
-    let sip = free_udp_ports(1)[0];
-    let media = free_port_block(20);
-    let mut provisioning = Provisioning {
-        source: ConfigSource::Tftp { server: server.addr, options: Default::default() },
-        mac: Some("000C30A97026".parse::<Mac>().expect("mac")),
-        overrides: vec![
-            ("voip_control_port".into(), sip.to_string()),
-            ("start_media_port".into(), media.to_string()),
-            ("end_media_port".into(), (media + 19).to_string()),
-        ],
-    };
-    let booted = provisioning.load().expect("files");
-    assert!(!booted.loaded.has_errors(), "{:?}", booted.loaded.findings);
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
-    let kam = &kam;
-    rt.block_on(async move {
-        let socket = tokio::net::UdpSocket::bind(("127.0.0.1", sip)).await.expect("bind");
-        let setup = Setup {
-            local: socket.local_addr().expect("addr"),
-            seed: 7,
-            mac: booted.mac,
-            my_ip: Some("127.0.0.1".parse().expect("ip")),
-            epoch: Instant::now(),
-            unix_at_epoch: 0,
-        };
-        let mut driver =
-            Driver::new(Phone::new(booted.loaded.config, setup), socket, TraceOptions::default())
-                .expect("driver");
-        let never = std::future::pending::<()>();
-        tokio::pin!(never);
-        let registered = |p: &Phone, binding: Binding| {
-            p.registrations(Instant::now())
-                .iter()
-                .any(|s| s.binding == binding && s.state == RegState::Registered)
-        };
-        driver.phone.register_all(Instant::now());
-        let deadline = Some(Instant::now() + Duration::from_secs(10));
-        let both = |p: &Phone| registered(p, Binding::Line(1)) && registered(p, Binding::Line(2));
-        driver.run_until(deadline, &mut never, &mut |_, _| {}, &mut |p| both(p)).await.expect("run");
-        assert!(both(&driver.phone), "{}", kam.log_tail(30));
-        assert!(!kam.contacts_of("23456").is_empty());
+    assert_eq!(send_notify(sip, "ev1", "presence"), "SIP/2.0 489 Bad Event");
 
-        // New files on the server: sync 2, line 2 gone.
-        let default = root.path().join("SIPDefault.cnf");
-        let text = std::fs::read_to_string(&default).expect("read") + "sync : 2\n";
-        std::fs::write(&default, text).expect("write");
-        let phone_file = root.path().join("SIP000C30A97026.cnf");
-        let text = std::fs::read_to_string(&phone_file)
-            .expect("read")
-            .replace("line2_name : 23456", "line2_name : UNPROVISIONED");
-        std::fs::write(&phone_file, text).expect("write");
+    // New files on the server: sync 2, line 2 gone.
+    let default = root.path().join("SIPDefault.cnf");
+    let text = std::fs::read_to_string(&default).expect("read") + "sync : 2\n";
+    std::fs::write(&default, text).expect("write");
+    let phone_file = root.path().join("SIP000C30A97026.cnf");
+    let text = std::fs::read_to_string(&phone_file)
+        .expect("read")
+        .replace("line2_name : 23456", "line2_name : UNPROVISIONED");
+    std::fs::write(&phone_file, text).expect("write");
 
-        for round in 0..2 {
-            let proxy = std::net::UdpSocket::bind("127.0.0.1:0").expect("bind");
-            let me = proxy.local_addr().expect("addr");
-            let branch = format!("sync{round}");
-            proxy.send_to(&notify(sip, me, &branch, "check-sync"), ("127.0.0.1", sip)).expect("send");
-            let events = std::cell::RefCell::new(Vec::new());
-            let deadline = Some(Instant::now() + Duration::from_secs(3));
-            driver
-                .run_until(deadline, &mut never, &mut |_, e| events.borrow_mut().push(e.clone()), &mut |_| {
-                    events.borrow().iter().any(|e| matches!(e, Event::CheckSync { .. }))
-                })
-                .await
-                .expect("run");
-            assert!(events.borrow().iter().any(|e| matches!(e, Event::CheckSync { .. })), "round {round}");
-            proxy.set_read_timeout(Some(Duration::from_secs(1))).expect("timeout");
-            let mut buf = [0u8; 2048];
-            let (n, _) = proxy.recv_from(&mut buf).expect("the 200");
-            assert!(buf.get(..n).unwrap_or_default().starts_with(b"SIP/2.0 200 OK"));
+    assert_eq!(send_notify(sip, "cs1", "check-sync"), "SIP/2.0 200 OK");
+    assert!(
+        peers::wait_until(Duration::from_secs(10), || kam.contacts_of("23456").is_empty()
+            && said().contains("reset: the files were read again; 1 registration(s) restarted")),
+        "{}\n{}",
+        said(),
+        kam.ul_dump()
+    );
+    assert!(said().contains("check-sync: sync \"1\" -> \"2\""), "{}", said());
+    kam.wait_for_contacts("12345", Duration::from_secs(10));
+    let requests = server.requested().iter().filter(|l| l.starts_with("RRQ SIPDefault.cnf")).count();
+    assert_eq!(requests, 2, "boot, then check-sync: {:?}", server.requested());
 
-            let (reloaded, back) = provisioning.clone().reload_async().await;
-            provisioning = back;
-            let reloaded = reloaded.expect("the files again");
-            let applied = driver.phone.resync(Instant::now(), reloaded.loaded.config, true);
-            if round == 1 {
-                assert!(!applied, "sync unchanged the second time: nothing restarts");
-                break;
-            }
-            assert!(applied, "sync 1 → 2 restarts the lines");
-            let events = std::cell::RefCell::new(Vec::new());
-            let deadline = Some(Instant::now() + Duration::from_secs(10));
-            driver
-                .run_until(deadline, &mut never, &mut |_, e| events.borrow_mut().push(e.clone()), &mut |p| {
-                    !p.reconfiguring() && registered(p, Binding::Line(1))
-                })
-                .await
-                .expect("run");
-            let events = events.into_inner();
-            assert!(events.contains(&Event::Reconfigured), "{events:?}");
-            let line1: Vec<RegState> = events
-                .iter()
-                .filter_map(|e| match e {
-                    Event::Registration { binding: Binding::Line(1), to, .. } => Some(*to),
-                    _ => None,
-                })
-                .collect();
-            assert_eq!(line1.first(), Some(&RegState::Unregistering), "{line1:?}");
-            assert_eq!(line1.last(), Some(&RegState::Registered), "{line1:?}");
-            assert_eq!(driver.phone.registrations(Instant::now()).len(), 1, "line 2 is gone");
-            assert!(kam.contacts_of("23456").is_empty(), "{}", kam.ul_dump());
-            assert!(!kam.contacts_of("12345").is_empty(), "{}", kam.ul_dump());
-        }
-        driver.phone.unregister_all(Instant::now());
-        let deadline = Some(Instant::now() + Duration::from_secs(3));
-        driver
-            .run_until(deadline, &mut never, &mut |_, _| {}, &mut |p| !p.registration_busy())
-            .await
-            .expect("run");
-    });
-    assert!(kam.contacts_of("12345").is_empty(), "{}", kam.ul_dump());
+    // The same files again: nothing restarts.
+    assert_eq!(send_notify(sip, "cs2", "check-sync;reboot=false"), "SIP/2.0 200 OK");
+    assert!(
+        peers::wait_until(Duration::from_secs(5), || said()
+            .contains("check-sync: sync is still \"2\": nothing to do")),
+        "{}",
+        said()
+    );
+    assert_eq!(said().matches("registration(s) restarted").count(), 1);
+    assert!(!kam.contacts_of("12345").is_empty(), "{}", kam.ul_dump());
 }

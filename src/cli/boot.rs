@@ -1,8 +1,7 @@
 //! Booting a phone from the command line: read the files (from `--config-dir` or
 //! `--tftp`), refuse a broken configuration, bind the SIP socket and set the phone up.
-//! Shared by `phone`, `register`, `call` and `loopback`; the [`Provisioning`] that
-//! [`boot_with`] returns reads the same files again ([`Provisioning::reload`]) for `reset`,
-//! SIGHUP and check-sync.
+//! Shared by `phone`, `register`, `call` and `loopback`; [`reload_config`] reads the same
+//! files again for `reset`, SIGHUP and check-sync.
 
 use super::Cli;
 use crate::config::{DialPlan, Severity};
@@ -65,19 +64,9 @@ async fn load_blocking(mut provisioning: Provisioning) -> Result<(Booted, Provis
 }
 
 /// Reads the files, binds `bind:voip_control_port` and returns the driver with its phone.
-/// Must run inside a tokio runtime. Configuration errors are printed to stderr.
+/// Must run inside a tokio runtime. Prints the configuration's errors (then fails), the
+/// files fetched from a TFTP server, and the warnings about missing files.
 pub async fn boot(cli: &Cli, bind: IpAddr, trace: TraceOptions) -> Result<Driver, BootError> {
-    boot_with(cli, bind, trace).await.map(|(driver, _)| driver)
-}
-
-/// [`boot`], also returning where the files came from, for [`reload`]. Prints the
-/// configuration's errors (then fails), the files fetched from a TFTP server, and the
-/// warnings about missing files.
-pub async fn boot_with(
-    cli: &Cli,
-    bind: IpAddr,
-    trace: TraceOptions,
-) -> Result<(Driver, Provisioning), BootError> {
     let (booted, provisioning) = load_blocking(provisioning(cli)?).await?;
     let errors: Vec<_> = booted.loaded.findings.iter().filter(|f| f.severity == Severity::Error).collect();
     if !errors.is_empty() {
@@ -99,7 +88,7 @@ pub async fn boot_with(
     let addr = SocketAddr::new(bind, config.nat.voip_control_port);
     let mut driver = start_phone(config, booted.mac, addr, trace).await?;
     driver.phone.set_dial_plan(plan);
-    Ok((driver, provisioning))
+    Ok(driver)
 }
 
 /// One line on stderr for files from a TFTP server, and one per missing file.
@@ -246,16 +235,15 @@ impl Outgoing {
 }
 
 // ---------------------------------------------------------------------------------------
-// Re-reading the files for the console's `reset` and SIGHUP. (The `tftp` branch adds a
-// reload of its own here; the two are to be merged into one.)
+// Re-reading the files for the console's `reset`, SIGHUP and check-sync.
 
 /// Why the files could not be read again: the phone keeps running as it was.
 #[derive(Debug, Error)]
 pub enum ReloadError {
-    /// The files are missing or unreadable.
+    /// The files are missing or unreadable (a directory, or a TFTP server).
     #[error("{0}")]
-    Files(#[from] ConfigDirError),
-    /// The configuration has errors (each one, as `check` prints it).
+    Files(#[from] SourceError),
+    /// The configuration or the dial plan has errors (each one, as `check` prints it).
     #[error("the configuration has errors (see `sip7940 check`):\n{}", .0.join("\n"))]
     Config(Vec<String>),
 }
@@ -267,21 +255,33 @@ pub struct Reloaded {
     pub config: crate::config::PhoneConfig,
     /// The MAC of the `SIP<MAC>.cnf` read.
     pub mac: Option<crate::config::Mac>,
+    /// The dial plan (empty when there is none).
+    pub dial_plan: DialPlan,
 }
 
-/// Reads, merges and checks the files again, as [`boot`] does (`--config-dir`, `--mac`,
-/// `--set`); a configuration with errors is refused, with every error.
-pub fn reload_config(cli: &Cli) -> Result<Reloaded, ReloadError> {
-    let from = load_dir(&cli.config_dir, cli.mac, &cli.set)?;
-    let errors: Vec<String> = from
+/// Reads, merges and checks the files again, as [`boot`] does (`--config-dir` or `--tftp`,
+/// `--mac`, `--set`), the dial plan too; a configuration with errors is refused, with every
+/// error. The reading runs on the blocking pool (from a TFTP server it waits on the
+/// network: up to 5 s per file when the server is silent).
+pub async fn reload_config(cli: &Cli) -> Result<Reloaded, ReloadError> {
+    let (booted, _) = load_blocking(provisioning(cli)?).await?;
+    let mut errors: Vec<String> = booted
         .loaded
         .findings
         .iter()
         .filter(|f| f.severity == Severity::Error)
         .map(ToString::to_string)
         .collect();
+    let dial_plan = match booted.parse_dial_plan() {
+        None => DialPlan::default(),
+        Some(Ok(plan)) => plan,
+        Some(Err(e)) => {
+            errors.push(e.finding().to_string());
+            DialPlan::default()
+        }
+    };
     if !errors.is_empty() {
         return Err(ReloadError::Config(errors));
     }
-    Ok(Reloaded { config: from.loaded.config, mac: from.chosen.mac })
+    Ok(Reloaded { config: booted.loaded.config, mac: booted.mac, dial_plan })
 }

@@ -113,7 +113,7 @@ impl Booted {
 }
 
 /// What the phone booted from, kept to read the same files again (`reset`, SIGHUP,
-/// check-sync).
+/// check-sync: `cli::boot::reload_config`).
 #[derive(Debug, Clone)]
 pub struct Provisioning {
     /// Where the files are.
@@ -134,48 +134,6 @@ impl Provisioning {
             self.mac = booted.mac;
         }
         Ok(booted)
-    }
-}
-
-/// Why [`Provisioning::reload`] kept the running configuration.
-#[derive(Debug, Error)]
-pub enum ReloadError {
-    /// The files could not be read.
-    #[error("{0}")]
-    Files(#[from] SourceError),
-    /// The new files have errors (these findings): the phone keeps what it runs with.
-    #[error("the new configuration has {} error(s); the phone keeps the running one", .0.len())]
-    Config(Vec<Finding>),
-}
-
-impl Provisioning {
-    /// Reads the phone's files again from where it booted (the same directory or TFTP
-    /// server, the same MAC, the same `--set`): for `reset`, SIGHUP and check-sync. Returns
-    /// the new configuration (`loaded.config`), its warnings and info (`loaded.findings`)
-    /// and the dial plan's bytes; a configuration with errors is refused with them. Apply
-    /// it with [`Phone::apply_config`](crate::ua::Phone::apply_config), or for check-sync
-    /// with [`Phone::resync`](crate::ua::Phone::resync), which restarts the lines only when
-    /// `sync` changed. Blocking (TFTP); from async code use [`reload_async`](Self::reload_async).
-    pub fn reload(&mut self) -> Result<Booted, ReloadError> {
-        let booted = self.load()?;
-        let errors: Vec<Finding> =
-            booted.loaded.findings.iter().filter(|f| f.severity == Severity::Error).cloned().collect();
-        if errors.is_empty() { Ok(booted) } else { Err(ReloadError::Config(errors)) }
-    }
-
-    /// [`reload`](Self::reload) on tokio's blocking pool, so the task that owns the phone
-    /// can go on answering SIP meanwhile: spawn it, or poll it beside
-    /// [`Driver::run_until`](super::driver::Driver::run_until). Gives the provisioning back.
-    pub async fn reload_async(mut self) -> (Result<Booted, ReloadError>, Provisioning) {
-        let fallback = self.clone();
-        let task = tokio::task::spawn_blocking(move || {
-            let result = self.reload();
-            (result, self)
-        });
-        match task.await {
-            Ok(done) => done,
-            Err(e) => (Err(ReloadError::Files(SourceError::Loader(e.to_string()))), fallback),
-        }
     }
 }
 

@@ -88,7 +88,6 @@ impl Phone {
             Some(ResolveFor::Dial(id)) => self.resolved_dial(now, id, result),
             None => {}
         }
-        self.finish_reconfigure(now);
     }
 
     /// Starts a non-INVITE client transaction for `request`.

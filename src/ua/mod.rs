@@ -4,6 +4,7 @@
 
 pub mod call;
 mod calls;
+mod check_sync;
 mod client_side;
 mod dial;
 pub mod ghost;
@@ -13,7 +14,6 @@ mod incoming_side;
 pub mod nat;
 pub mod phone;
 pub mod registration;
-mod resync;
 mod server_side;
 pub mod session;
 

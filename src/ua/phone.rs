@@ -18,7 +18,7 @@ use super::call::{CallId, CallState, OutgoingCall};
 use super::client_side::ClientEntry;
 use super::nat::NatState;
 use super::registration::{Agent, Binding, RegState, Snapshot};
-use crate::config::{Mac, PhoneConfig};
+use crate::config::{Host, Mac, PhoneConfig};
 use crate::sip::message::{Datagram, Method, can_respond, parse_datagram, parse_lenient};
 use crate::sip::transaction::key::{ClientKey, ServerKey};
 use crate::sip::transaction::{ServerTransaction, TimerConfig};
@@ -112,15 +112,13 @@ pub enum Event {
         /// After.
         to: RegState,
     },
-    /// A configured proxy sent `NOTIFY` with `Event: check-sync` (answered 200): read the
-    /// files again and hand the new configuration to [`Phone::resync`].
+    /// A configured proxy sent `NOTIFY` with `Event: check-sync` (answered 200): the
+    /// provider asks the phone to read its files again, and to restart when their `sync`
+    /// value changed.
     CheckSync {
         /// Where it came from.
         from: SocketAddr,
     },
-    /// A configuration given to [`Phone::apply_config`] took over (the old lines are
-    /// un-registered; the new ones register now when asked to).
-    Reconfigured,
 }
 
 /// Who asked for a name.
@@ -229,9 +227,6 @@ pub struct Phone {
     pub(super) dial_plan: Arc<crate::config::DialPlan>,
     pub(super) next_token: u64,
     pub(super) outputs: VecDeque<Output>,
-    /// A configuration waiting for the old lines' un-REGISTERs, and whether to register
-    /// the new lines ([`Phone::apply_config`]).
-    pub(super) pending_config: Option<(Box<PhoneConfig>, bool)>,
 }
 
 impl Phone {
@@ -247,7 +242,11 @@ impl Phone {
             || format!("{:012x}", rng.next_u64() & 0xffff_ffff_ffff),
             |m| m.to_string().to_ascii_lowercase(),
         );
-        let agents = super::resync::agents_for(&config);
+        let mut agents: Vec<Agent> =
+            config.provisioned_lines().map(|(n, _)| Agent::new(Binding::Line(n), &config)).collect();
+        if config.proxy_backup.address.is_some() && config.lines[0].is_provisioned() {
+            agents.push(Agent::new(Binding::Backup, &config));
+        }
         let mut phone = Self {
             timers,
             local: setup.local,
@@ -273,10 +272,15 @@ impl Phone {
             pending_dials: BTreeMap::new(),
             dial_plan: Arc::default(),
             outputs: VecDeque::new(),
-            pending_config: None,
             config,
         };
-        phone.start_nat();
+        match phone.config.nat.address.clone() {
+            Some(Host::Ip(ip)) if phone.config.nat.enable => phone.nat.nat_ip = Some(ip),
+            Some(Host::Name(name)) if phone.config.nat.enable => {
+                phone.request_resolve(ResolveFor::NatAddress, name, 5060);
+            }
+            _ => {}
+        }
         phone
     }
 
@@ -377,7 +381,6 @@ impl Phone {
                 }
             }
         }
-        self.finish_reconfigure(now);
     }
 
     pub(super) fn drop_with(&mut self, from: SocketAddr, reason: String) {
@@ -416,7 +419,6 @@ impl Phone {
             }
         }
         self.call_timers(now);
-        self.finish_reconfigure(now);
     }
 
     /// The next thing to do, if any.

@@ -64,6 +64,8 @@ impl Controller<'_> {
                     _ => self.retone(now).await,
                 }
             }
+            // Read after this round of events (reading restarts the phone, which runs it).
+            Event::CheckSync { .. } => self.check_sync_due = true,
             Event::Registration { .. } | Event::Dropped { .. } | Event::Refused { .. } => {}
         }
     }
@@ -85,6 +87,9 @@ pub fn describe(phone: &Phone, event: &Event) -> Option<String> {
                 .and_then(|s| s.last_failure.map(|f| format!(" — {f}")))
                 .unwrap_or_default();
             format!("{} line {binding}: {from} -> {to}{detail}", time_of_day())
+        }
+        Event::CheckSync { from } => {
+            format!("{} check-sync from {from}: reading the files again", time_of_day())
         }
         Event::CallMedia { .. } | Event::Dropped { .. } | Event::Refused { .. } => return None,
     };

@@ -5,6 +5,7 @@
 //!
 //! ```text
 //!  SIGINT/SIGTERM ─▶ stop    SIGHUP ─▶ reset          console lines ─▶ commands
+//!  (check-sync NOTIFY ─▶ read the files; `sync` changed ─▶ reset)
 //!          └──────────────────┴────── Wake ◀──────────────┘   trace copies ─▶ monitors
 //!                                      │
 //!  datagrams, SIP timers ─▶ Driver::run_until ─▶ events ─▶ handle_event (events.rs, the one
@@ -92,6 +93,8 @@ pub struct Controller<'a> {
     handset: Handset,
     /// When a failed call's busy or reorder tone stops.
     tone_until: Option<Instant>,
+    /// A check-sync NOTIFY came: read the files after this round of events.
+    check_sync_due: bool,
 }
 
 impl<'a> Controller<'a> {
@@ -121,6 +124,7 @@ impl<'a> Controller<'a> {
             stop: None,
             handset,
             tone_until: None,
+            check_sync_due: false,
         };
         controller.telnet_as_configured().await;
         if controller.options.register {
@@ -138,6 +142,12 @@ impl<'a> Controller<'a> {
             let (events, wake) = self.wait(deadline).await?;
             for event in events {
                 self.handle_event(event).await;
+            }
+            if std::mem::take(&mut self.check_sync_due) {
+                let said = self.check_sync().await;
+                let stamp = crate::io::clock::time_of_day();
+                let lines: Vec<String> = said.lines().map(|l| format!("{stamp} check-sync: {l}")).collect();
+                self.say(&lines.join("\n"));
             }
             if let Some(wake) = wake {
                 self.on_wake(wake).await;

@@ -7,6 +7,7 @@ mod calls;
 mod check_sync;
 mod client_side;
 mod dial;
+pub mod features;
 pub mod ghost;
 pub mod inbound;
 pub mod incoming;
@@ -16,5 +17,7 @@ pub mod phone;
 pub mod registration;
 mod server_side;
 pub mod session;
+pub mod transfer;
+mod waiting;
 
 pub use phone::{Event, Output, PRODUCT, Phone, ProbeResult, ResolveRequest, Setup, Transmit};

@@ -286,12 +286,17 @@ pub fn read_wav_s16(path: &Path) -> Option<(u32, Vec<i16>)> {
 pub fn tone_hz(rate: u32, samples: &[i16]) -> f64 {
     let block = (rate as usize / 50).max(1);
     let (mut crossings, mut sounding) = (0usize, 0usize);
-    for b in samples.chunks(block) {
+    for start in (0..samples.len()).step_by(block) {
+        let b = &samples[start..(start + block).min(samples.len())];
         let loud = b.iter().filter(|s| s.unsigned_abs() > 300).count();
         if loud * 4 < b.len() {
             continue;
         }
-        crossings += b.windows(2).filter(|w| (w[0] < 0) != (w[1] < 0)).count();
+        // From the sample before the block, so a crossing on a block boundary counts too
+        // (missing it read a 400 Hz tone as 375 Hz).
+        let from = start.saturating_sub(1);
+        let with_edge = &samples[from..start + b.len()];
+        crossings += with_edge.windows(2).filter(|w| (w[0] < 0) != (w[1] < 0)).count();
         sounding += b.len();
     }
     if rate == 0 || sounding < rate as usize / 10 {

@@ -3,8 +3,9 @@
 # Installs only what is missing, with apt-get; needs root (or sudo) for that part.
 #   scripts/setup.sh            system packages + build
 #   SETUP_PEERS=1 scripts/setup.sh   also the SIP peers the tests use (kamailio, sipp, baresip,
-#                                    sipsak, python3; the scripts in scripts/peers/ drive them)
-#                                    and tmux (tests/ui_tmux.rs runs `phone --ui` in it)
+#                                    sipsak, python3; the scripts in scripts/peers/ drive them,
+#                                    python3 runs the tests' TFTP server, scripts/tftp-server.py,
+#                                    and tmux runs `phone --ui` for tests/ui_tmux.rs)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

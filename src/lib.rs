@@ -11,7 +11,7 @@
 //!                           sip::*  media::*
 //! ```
 //!
-//! * `config`, `sip`, `ua`, `media` and `registrar` are pure (sans-IO): no sockets, no tokio,
+//! * `config`, `sip`, `ua`, `media`, `tftp` and `registrar` are pure (sans-IO): no sockets, no tokio,
 //!   no sound card, no wall clock, no global RNG. Time and randomness are passed in, so tests run
 //!   on a simulated clock and network, deterministically and in milliseconds.
 //! * [`io`] is the only edge; [`cli`] only talks to people.
@@ -29,4 +29,5 @@ pub mod media;
 pub mod registrar;
 pub mod sdp;
 pub mod sip;
+pub mod tftp;
 pub mod ua;

@@ -361,8 +361,11 @@ fn other_in_dialog_requests() {
     assert_eq!(status(&sent[0]), "200");
     let sent = c.send("OPTIONS", "");
     assert_eq!(status(&sent[0]), "200");
-    assert!(sent[0].contains("Allow: INVITE, ACK, CANCEL, BYE, OPTIONS, INFO"));
+    assert!(sent[0].contains("Allow: INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, NOTIFY"));
+    // REFER is served (see tests/call_features.rs); one without Refer-To is malformed.
     let sent = c.send("REFER", "");
+    assert_eq!(status(&sent[0]), "400");
+    let sent = c.send("SUBSCRIBE", "");
     assert_eq!(status(&sent[0]), "501");
     // A request whose CSeq does not rise: 500 (§12.2.2).
     let (tag, cseq) = (c.tag.clone(), c.cseq);

@@ -485,8 +485,15 @@ fn dial_hold_resume_dtmf_hangup_with_baresip() {
     let said = t.command("test key 9");
     assert!(said.contains("call 1: sending DTMF 9"), "{said}");
     assert_eq!(far.wait_event("CALL_DTMF_START", Duration::from_secs(5))["param"], "9");
+    // A blind transfer to a number nobody has: REFER, 202, and the call stays up when
+    // baresip's NOTIFY reports the failure.
     let said = t.command("transfer 555");
-    assert!(said.contains("% transfer 555: not yet"), "{said}");
+    assert!(said.contains("call 1: transferring to sip:555@"), "{said}");
+    assert!(
+        peers::wait_until(Duration::from_secs(5), || kam.log().contains("REFER sip:")),
+        "the REFER went through the proxy: {}",
+        kam.log_tail(40)
+    );
 
     let said = t.command("hangup");
     assert!(said.contains("call 1: hanging up"), "{said}");
@@ -585,4 +592,47 @@ fn stdin_is_a_console_too_and_quit_there_stops_the_phone() {
     };
     assert_eq!(status.code(), Some(0), "{}", err());
     assert!(err().contains("quit: hanging up and stopping"), "{}", err());
+}
+
+/// `sip7940 call 12345` from line 23456 through `kam`: exit code and everything it said.
+fn call_the_phone(kam: &Kamailio) -> (Option<i32>, String) {
+    let out = sip7940_loopback(kam.port)
+        .args(["--set", "line2_name=23456", "--set", "line1_name=\"\""])
+        .args(["call", "12345", "--line", "2", "--bind", "127.0.0.1", "--duration", "1"])
+        .output()
+        .expect("run sip7940 call");
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr),
+    )
+}
+
+#[test]
+fn dnd_and_forward_from_the_console_are_what_callers_get() {
+    let kam = Kamailio::start(KamOpts::default());
+    let phone = phone_at(&kam, 2, &["--auto-answer"]);
+    kam.wait_for_contacts("12345", Duration::from_secs(10));
+    let mut t = Telnet::login(phone.console);
+    // Do not disturb: 486, and the phone never rings.
+    assert!(t.command("dnd on").contains("do not disturb on"));
+    let (code, said) = call_the_phone(&kam);
+    assert_eq!(code, Some(1), "{said}");
+    assert!(said.contains("486"), "{said}");
+    assert!(!phone.log().contains("incoming from"), "nothing rang: {}", phone.log());
+    assert!(t.command("dnd off").contains("do not disturb off"));
+    // Forward all: 302 to 99999, which the caller follows (and Kamailio knows nobody there).
+    let said = t.command("forward 99999");
+    assert!(said.contains("forwarding all calls to sip:99999@"), "{said}");
+    let (code, said) = call_the_phone(&kam);
+    assert_eq!(code, Some(1), "{said}");
+    assert!(said.contains("404"), "the redirected call reached Kamailio's 404: {said}");
+    let log = kam.log();
+    assert!(log.contains("302 Moved Temporarily"), "{}", kam.log_tail(40));
+    assert!(log.contains("INVITE sip:99999@"), "the caller followed the Contact: {}", kam.log_tail(40));
+    assert!(t.command("forward off").contains("call forward off"));
+    // Back to normal: the call is answered.
+    let (code, said) = call_the_phone(&kam);
+    assert_eq!(code, Some(0), "{said}");
+    let said = t.command("transfer 555");
+    assert!(said.contains("no call"), "nothing to transfer: {said}");
 }

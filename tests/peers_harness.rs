@@ -26,6 +26,22 @@ fn pid_alive(pid: u32) -> bool {
         .unwrap_or(false)
 }
 
+/// A 400 Hz tone whose zero crossings fall on the 20 ms block edges the estimator uses
+/// (the phase baresip's file had in one CI run, read as 375 Hz), after leading silence.
+#[test]
+fn tone_estimate_counts_crossings_on_block_edges() {
+    let rate = 8000u32;
+    let mut samples = vec![0i16; 800];
+    samples.extend((0..16_000).map(|n| {
+        let phase = 2.0 * std::f64::consts::PI * 400.0 * (f64::from(n) + 0.5) / f64::from(rate);
+        (phase.sin() * 8000.0) as i16
+    }));
+    for shift in 0..20 {
+        let hz = tone_hz(rate, &samples[shift..]);
+        assert!((395.0..405.0).contains(&hz), "shift {shift}: {hz} Hz");
+    }
+}
+
 #[test]
 fn missing_peer_fails_with_install_hint() {
     let err = std::panic::catch_unwind(|| require("no-such-sip-peer-binary")).unwrap_err();

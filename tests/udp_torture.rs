@@ -133,7 +133,10 @@ fn every_torture_message_gets_its_answer_and_the_phone_survives() {
     let mut buf = [0u8; 65535];
     let (n, _) = probe.recv_from(&mut buf).expect("an answer to OPTIONS after the torture");
     assert_eq!(status_of(&buf[..n]), Some(200));
-    assert_eq!(header(&buf[..n], "Allow", None).as_deref(), Some("INVITE, ACK, CANCEL, BYE, OPTIONS, INFO"));
+    assert_eq!(
+        header(&buf[..n], "Allow", None).as_deref(),
+        Some("INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, NOTIFY")
+    );
 }
 
 /// Ghost-call protection over real UDP: a scanner's INVITE straight to the phone gets 403

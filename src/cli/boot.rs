@@ -1,10 +1,11 @@
-//! Booting a phone from the command line: read the files, refuse a broken configuration,
-//! bind the SIP socket and set the phone up. Shared by `phone` and `register`.
+//! Booting a phone from the command line: read the files (from `--config-dir` or
+//! `--tftp`), refuse a broken configuration, bind the SIP socket and set the phone up.
+//! Shared by `phone`, `register`, `call` and `loopback`; [`reload_config`] reads the same
+//! files again for `reset`, SIGHUP and check-sync.
 
 use super::Cli;
-use crate::config::dialplan::DialPlanError;
-use crate::config::{DialPlan, PhoneConfig, Severity};
-use crate::io::config_dir::{ConfigDirError, load_dir, read_dial_plan};
+use crate::config::{DialPlan, Severity};
+use crate::io::config_source::{Booted, ConfigSource, Provisioning, SourceError};
 use crate::io::driver::{Driver, TraceOptions, is_local_ip};
 use crate::ua::{Phone, Setup};
 use std::net::{IpAddr, SocketAddr};
@@ -14,9 +15,9 @@ use thiserror::Error;
 /// Why the phone could not boot.
 #[derive(Debug, Error)]
 pub enum BootError {
-    /// The files are missing or unreadable.
+    /// The files are missing or unreadable (a directory, or a TFTP server).
     #[error("{0}")]
-    Files(#[from] ConfigDirError),
+    Files(#[from] SourceError),
     /// The configuration has errors (each printed already).
     #[error("the configuration has errors (see `sip7940 check`)")]
     Config,
@@ -30,19 +31,52 @@ pub enum BootError {
     },
 }
 
+/// Where the command line says the files are: `--config-dir DIR` (default), `--tftp
+/// HOST[:PORT]`, or a bare `--tftp`, which takes `primary_tftp_addr` (port 69) from DIR's
+/// files — the phone's flash — and, without `--mac`, DIR's MAC too.
+pub fn provisioning(cli: &Cli) -> Result<Provisioning, SourceError> {
+    let overrides = cli.set.clone();
+    let (source, mac) = match cli.tftp.as_deref() {
+        None => (ConfigSource::Dir(cli.config_dir.clone()), cli.mac),
+        Some(host) if !host.is_empty() => {
+            let server = crate::io::tftp::resolve_server(host)?;
+            (ConfigSource::Tftp { server, options: Default::default() }, cli.mac)
+        }
+        Some(_) => {
+            let flash = crate::io::config_dir::load_dir(&cli.config_dir, cli.mac, &overrides)?;
+            let ip = flash
+                .loaded
+                .config
+                .network
+                .primary_tftp_addr
+                .ok_or_else(|| SourceError::NoTftpAddress { dir: cli.config_dir.clone() })?;
+            let server = SocketAddr::new(IpAddr::V4(ip), crate::io::tftp::TFTP_PORT);
+            (ConfigSource::Tftp { server, options: Default::default() }, cli.mac.or(flash.chosen.mac))
+        }
+    };
+    Ok(Provisioning { source, mac, overrides })
+}
+
+/// Reads the files (on the blocking pool: TFTP waits on its socket).
+async fn load_blocking(mut provisioning: Provisioning) -> Result<(Booted, Provisioning), SourceError> {
+    let task = tokio::task::spawn_blocking(move || provisioning.load().map(|b| (b, provisioning)));
+    task.await.unwrap_or_else(|e| Err(SourceError::Loader(e.to_string())))
+}
+
 /// Reads the files, binds `bind:voip_control_port` and returns the driver with its phone.
-/// Must run inside a tokio runtime. Configuration errors are printed to stderr.
+/// Must run inside a tokio runtime. Prints the configuration's errors (then fails), the
+/// files fetched from a TFTP server, and the warnings about missing files.
 pub async fn boot(cli: &Cli, bind: IpAddr, trace: TraceOptions) -> Result<Driver, BootError> {
-    let from = load_dir(&cli.config_dir, cli.mac, &cli.set)?;
-    let errors: Vec<_> = from.loaded.findings.iter().filter(|f| f.severity == Severity::Error).collect();
+    let (booted, provisioning) = load_blocking(provisioning(cli)?).await?;
+    let errors: Vec<_> = booted.loaded.findings.iter().filter(|f| f.severity == Severity::Error).collect();
     if !errors.is_empty() {
         for e in &errors {
             eprintln!("{e}");
         }
         return Err(BootError::Config);
     }
-    let config = from.loaded.config;
-    let plan = match dial_plan(&cli.config_dir, &config)? {
+    report_files(&provisioning.source, &booted);
+    let plan = match booted.parse_dial_plan() {
         None => DialPlan::default(),
         Some(Ok(plan)) => plan,
         Some(Err(e)) => {
@@ -50,20 +84,25 @@ pub async fn boot(cli: &Cli, bind: IpAddr, trace: TraceOptions) -> Result<Driver
             return Err(BootError::Config);
         }
     };
+    let config = booted.loaded.config;
     let addr = SocketAddr::new(bind, config.nat.voip_control_port);
-    let mut driver = start_phone(config, from.chosen.mac, addr, trace).await?;
+    let mut driver = start_phone(config, booted.mac, addr, trace).await?;
     driver.phone.set_dial_plan(plan);
     Ok(driver)
 }
 
-/// The dial plan `config` names (`dial_template`, default `dialplan`) in `dir`, parsed:
-/// `None` when there is no such file.
-pub fn dial_plan(
-    dir: &std::path::Path,
-    config: &PhoneConfig,
-) -> Result<Option<Result<DialPlan, DialPlanError>>, ConfigDirError> {
-    let file = read_dial_plan(dir, &config.features.dial_template)?;
-    Ok(file.map(|f| DialPlan::parse(&f.path.display().to_string(), &f.bytes)))
+/// One line on stderr for files from a TFTP server, and one per missing file.
+fn report_files(source: &ConfigSource, booted: &Booted) {
+    if let ConfigSource::Tftp { .. } = source {
+        let mut names = booted.files.clone();
+        names.extend(booted.dial_plan.as_ref().map(|d| d.shown.clone()));
+        let names: Vec<&str> =
+            names.iter().map(|n| n.rsplit_once('/').map_or(n.as_str(), |(_, name)| name)).collect();
+        eprintln!("sip7940: fetched {} from {}", names.join(", "), source.describe());
+    }
+    for finding in booted.loaded.findings.iter().filter(|f| f.code == "missing-file") {
+        eprintln!("sip7940: {finding}");
+    }
 }
 
 /// Binds `addr` and sets a phone with `config` up on it. Must run inside a tokio runtime.
@@ -196,16 +235,15 @@ impl Outgoing {
 }
 
 // ---------------------------------------------------------------------------------------
-// Re-reading the files for the console's `reset` and SIGHUP. (The `tftp` branch adds a
-// reload of its own here; the two are to be merged into one.)
+// Re-reading the files for the console's `reset`, SIGHUP and check-sync.
 
 /// Why the files could not be read again: the phone keeps running as it was.
 #[derive(Debug, Error)]
 pub enum ReloadError {
-    /// The files are missing or unreadable.
+    /// The files are missing or unreadable (a directory, or a TFTP server).
     #[error("{0}")]
-    Files(#[from] ConfigDirError),
-    /// The configuration has errors (each one, as `check` prints it).
+    Files(#[from] SourceError),
+    /// The configuration or the dial plan has errors (each one, as `check` prints it).
     #[error("the configuration has errors (see `sip7940 check`):\n{}", .0.join("\n"))]
     Config(Vec<String>),
 }
@@ -217,21 +255,33 @@ pub struct Reloaded {
     pub config: crate::config::PhoneConfig,
     /// The MAC of the `SIP<MAC>.cnf` read.
     pub mac: Option<crate::config::Mac>,
+    /// The dial plan (empty when there is none).
+    pub dial_plan: DialPlan,
 }
 
-/// Reads, merges and checks the files again, as [`boot`] does (`--config-dir`, `--mac`,
-/// `--set`); a configuration with errors is refused, with every error.
-pub fn reload_config(cli: &Cli) -> Result<Reloaded, ReloadError> {
-    let from = load_dir(&cli.config_dir, cli.mac, &cli.set)?;
-    let errors: Vec<String> = from
+/// Reads, merges and checks the files again, as [`boot`] does (`--config-dir` or `--tftp`,
+/// `--mac`, `--set`), the dial plan too; a configuration with errors is refused, with every
+/// error. The reading runs on the blocking pool (from a TFTP server it waits on the
+/// network: up to 5 s per file when the server is silent).
+pub async fn reload_config(cli: &Cli) -> Result<Reloaded, ReloadError> {
+    let (booted, _) = load_blocking(provisioning(cli)?).await?;
+    let mut errors: Vec<String> = booted
         .loaded
         .findings
         .iter()
         .filter(|f| f.severity == Severity::Error)
         .map(ToString::to_string)
         .collect();
+    let dial_plan = match booted.parse_dial_plan() {
+        None => DialPlan::default(),
+        Some(Ok(plan)) => plan,
+        Some(Err(e)) => {
+            errors.push(e.finding().to_string());
+            DialPlan::default()
+        }
+    };
     if !errors.is_empty() {
         return Err(ReloadError::Config(errors));
     }
-    Ok(Reloaded { config: from.loaded.config, mac: from.chosen.mac })
+    Ok(Reloaded { config: booted.loaded.config, mac: booted.mac, dial_plan })
 }

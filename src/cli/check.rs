@@ -4,7 +4,7 @@ use super::{Cli, output};
 use crate::config::dialplan::DialPlanError;
 use crate::config::print::cnf_value;
 use crate::config::{DialPlan, Finding, Origin, Setting, Severity};
-use crate::io::config_dir::{FromDir, load_dir};
+use crate::io::config_source::Booted;
 use serde_json::{Value, json};
 use std::process::ExitCode;
 
@@ -17,11 +17,11 @@ pub struct CheckArgs {
 }
 
 pub(super) fn run(cli: &Cli, args: &CheckArgs) -> ExitCode {
-    let loaded = load_dir(&cli.config_dir, cli.mac, &cli.set).and_then(|from| {
-        super::boot::dial_plan(&cli.config_dir, &from.loaded.config).map(|plan| (from, plan))
-    });
-    let (mut from, plan) = match loaded {
-        Ok(both) => both,
+    let (mut from, plan) = match super::boot::provisioning(cli).and_then(|mut p| p.load()) {
+        Ok(from) => {
+            let plan = from.parse_dial_plan();
+            (from, plan)
+        }
         Err(err) => {
             if args.json {
                 let _ = output::print(&format!("{}\n", json!({ "error": err.to_string() })));
@@ -50,18 +50,18 @@ enum PlanStatus {
 }
 
 /// Adds the dial plan's file to the files and its errors and warnings to the findings.
-fn add_dial_plan(from: &mut FromDir, plan: Option<Result<DialPlan, DialPlanError>>) -> PlanStatus {
+fn add_dial_plan(from: &mut Booted, plan: Option<Result<DialPlan, DialPlanError>>) -> PlanStatus {
     let name = format!("{}.xml", from.loaded.config.features.dial_template);
     match plan {
         None => PlanStatus::Missing(name),
         Some(Ok(plan)) => {
             let file = plan.file.clone().unwrap_or(name);
-            from.paths.push(file.clone().into());
+            from.files.push(file.clone());
             from.loaded.findings.extend(plan.lint(&from.loaded.config));
             PlanStatus::Read(file, plan.templates.len())
         }
         Some(Err(e)) => {
-            from.paths.push(e.file.clone().into());
+            from.files.push(e.file.clone());
             from.loaded.findings.push(e.finding());
             PlanStatus::Broken(e.file)
         }
@@ -76,13 +76,12 @@ fn plan_line(plan: &PlanStatus) -> String {
     }
 }
 
-fn files_line(from: &FromDir) -> String {
-    let files: Vec<String> = from.paths.iter().map(|p| p.display().to_string()).collect();
-    let mac = from.chosen.mac.map(|m| format!(" (MAC {m})")).unwrap_or_default();
-    format!("{}{mac}", files.join(" + "))
+fn files_line(from: &Booted) -> String {
+    let mac = from.mac.map(|m| format!(" (MAC {m})")).unwrap_or_default();
+    format!("{}{mac}", from.files.join(" + "))
 }
 
-fn to_text(from: &FromDir, plan: &PlanStatus) -> String {
+fn to_text(from: &Booted, plan: &PlanStatus) -> String {
     let mut out = format!("; sip7940 effective configuration: {}\n{}\n", files_line(from), plan_line(plan));
     let rows: Vec<(String, &Setting)> =
         from.loaded.settings.iter().map(|s| (format!("{} : {}", s.key, cnf_value(&s.shown)), s)).collect();
@@ -127,7 +126,7 @@ fn with_origin(mut fields: Value, origin: &Origin) -> Value {
     fields
 }
 
-fn to_json(from: &FromDir, plan: &PlanStatus) -> Value {
+fn to_json(from: &Booted, plan: &PlanStatus) -> Value {
     let settings: Vec<Value> = from
         .loaded
         .settings
@@ -148,8 +147,8 @@ fn to_json(from: &FromDir, plan: &PlanStatus) -> Value {
         .collect();
     let count = |s| from.loaded.findings.iter().filter(|f| f.severity == s).count();
     json!({
-        "files": from.paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>(),
-        "mac": from.chosen.mac.map(|m| m.to_string()),
+        "files": from.files,
+        "mac": from.mac.map(|m| m.to_string()),
         "dial_plan": match plan {
             PlanStatus::Missing(_) => json!(null),
             PlanStatus::Read(file, n) => json!({ "file": file, "templates": n, "ok": true }),

@@ -30,6 +30,7 @@ use std::process::ExitCode;
 #[command(name = "sip7940", version, about, propagate_version = true)]
 pub struct Cli {
     /// The phone's TFTP root: holds SIPDefault.cnf and SIP<MAC>.cnf (names in any case).
+    /// With a bare --tftp, the phone's flash: its files name the TFTP server.
     #[arg(long, global = true, value_name = "DIR", default_value = ".")]
     pub config_dir: PathBuf,
 
@@ -37,6 +38,12 @@ pub struct Cli {
     /// needed only when DIR holds several.
     #[arg(long, global = true, value_name = "MAC")]
     pub mac: Option<Mac>,
+
+    /// Fetch SIPDefault.cnf, SIP<MAC>.cnf (needs --mac) and the dial plan from this TFTP
+    /// server instead of DIR, as the phone boots. Without HOST: the primary_tftp_addr
+    /// that DIR's files (the phone's flash) name.
+    #[arg(long, global = true, value_name = "HOST[:PORT]", num_args = 0..=1, default_missing_value = "")]
+    pub tftp: Option<String>,
 
     /// Override any CNF key, after both files (repeatable): --set nat_enable=1
     #[arg(long = "set", global = true, value_name = "KEY=VALUE", value_parser = parse_set)]
@@ -99,7 +106,7 @@ impl Cli {
         I: IntoIterator<Item = T>,
         T: Into<std::ffi::OsString> + Clone,
     {
-        let args: Vec<std::ffi::OsString> = args.into_iter().map(Into::into).collect();
+        let args = bare_tftp_before_subcommand(args.into_iter().map(Into::into).collect());
         let mut cli = Cli::try_parse_from(&args)?;
         let mut sets = Vec::new();
         let mut words = args.iter().skip(1).map(|a| a.to_string_lossy());
@@ -120,6 +127,30 @@ impl Cli {
         cli.set = sets;
         Ok(cli)
     }
+}
+
+/// `--tftp` takes an optional value, so in `sip7940 --tftp check` clap would read `check`
+/// as the host: a bare `--tftp` right before a subcommand's name becomes `--tftp=` (no
+/// host). A host with a subcommand's name can still be given as `--tftp=check`.
+fn bare_tftp_before_subcommand(mut args: Vec<std::ffi::OsString>) -> Vec<std::ffi::OsString> {
+    use clap::CommandFactory;
+    let command = Cli::command();
+    let is_subcommand = |word: &std::ffi::OsString| {
+        let word = word.to_string_lossy();
+        word == "help"
+            || command
+                .get_subcommands()
+                .any(|c| c.get_name() == word || c.get_all_aliases().any(|a| a == word))
+    };
+    let end = args.iter().position(|a| a == "--").unwrap_or(args.len());
+    for i in 1..end {
+        if args.get(i + 1).is_some_and(is_subcommand)
+            && let Some(arg) = args.get_mut(i).filter(|a| *a == "--tftp")
+        {
+            *arg = "--tftp=".into();
+        }
+    }
+    args
 }
 
 /// Runs the command line; the process exits with the returned code.
@@ -151,6 +182,27 @@ mod tests {
         assert_eq!(parse_set("phone_label = a=b"), Ok(("phone_label".into(), "a=b".into())));
         assert!(parse_set("novalue").is_err());
         assert!(parse_set("=1").is_err());
+    }
+
+    #[test]
+    fn tftp_with_and_without_a_host() {
+        let parse = |args: &[&str]| Cli::parse_args(args.iter().copied()).map(|c| c.tftp);
+        assert_eq!(parse(&["sip7940", "check"]).unwrap(), None);
+        assert_eq!(
+            parse(&["sip7940", "--tftp", "127.0.0.1:6969", "check"]).unwrap().as_deref(),
+            Some("127.0.0.1:6969")
+        );
+        assert_eq!(parse(&["sip7940", "--tftp", "check"]).unwrap().as_deref(), Some(""));
+        assert_eq!(parse(&["sip7940", "check", "--tftp"]).unwrap().as_deref(), Some(""));
+        assert_eq!(
+            parse(&["sip7940", "--tftp", "--mac", "000C30A97025", "check"]).unwrap().as_deref(),
+            Some("")
+        );
+        assert_eq!(parse(&["sip7940", "--tftp=check", "check"]).unwrap().as_deref(), Some("check"));
+        assert_eq!(
+            parse(&["sip7940", "phone", "--tftp=tftp.example:69"]).unwrap().as_deref(),
+            Some("tftp.example:69")
+        );
     }
 
     #[test]

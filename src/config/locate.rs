@@ -96,30 +96,43 @@ pub fn choose(names: &[String], mac: Option<Mac>) -> Result<Chosen, LocateError>
 
 /// Warnings for a file the phone would fetch but that is not there.
 pub fn missing_file_findings(chosen: &Chosen, dir: &str) -> Vec<super::Finding> {
-    use super::{Finding, Origin, Severity};
     let mut out = Vec::new();
     if chosen.default.is_none() {
-        out.push(Finding {
-            severity: Severity::Warning,
-            code: "missing-file",
-            origin: Origin::Default,
-            key: None,
-            problem: format!("no SIPDefault.cnf in {dir}; only the phone's own file is read"),
-            advice: "put the shared settings in SIPDefault.cnf".into(),
-        });
+        out.push(missing_default_finding(dir));
     }
     if chosen.phone.is_none() {
         let name = chosen.mac.map_or_else(|| "SIP<MAC>.cnf".to_owned(), |m| format!("SIP{m}.cnf"));
-        out.push(Finding {
-            severity: Severity::Warning,
-            code: "missing-file",
-            origin: Origin::Default,
-            key: None,
-            problem: format!("no {name} in {dir}; the phone boots with SIPDefault.cnf only"),
-            advice: "create it with the phone's lines (line1_name, line1_authname, line1_password)".into(),
-        });
+        out.push(missing_phone_finding(&name, dir));
     }
     out
+}
+
+/// The warning for a missing `SIPDefault.cnf` in `place` (a directory or a TFTP server):
+/// the phone reads its own file over the firmware's defaults.
+pub fn missing_default_finding(place: &str) -> super::Finding {
+    use super::{Finding, Origin, Severity};
+    Finding {
+        severity: Severity::Warning,
+        code: "missing-file",
+        origin: Origin::Default,
+        key: None,
+        problem: format!("no SIPDefault.cnf in {place}; only the phone's own file is read"),
+        advice: "put the shared settings in SIPDefault.cnf".into(),
+    }
+}
+
+/// The warning for a missing phone file `name` (`SIP<MAC>.cnf`, with its directory on a
+/// TFTP server) in `place`.
+pub fn missing_phone_finding(name: &str, place: &str) -> super::Finding {
+    use super::{Finding, Origin, Severity};
+    Finding {
+        severity: Severity::Warning,
+        code: "missing-file",
+        origin: Origin::Default,
+        key: None,
+        problem: format!("no {name} in {place}; the phone boots with SIPDefault.cnf only"),
+        advice: "create it with the phone's lines (line1_name, line1_authname, line1_password)".into(),
+    }
 }
 
 #[cfg(test)]

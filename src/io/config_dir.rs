@@ -76,36 +76,25 @@ pub fn load_dir(
     Ok(FromDir { chosen, paths, loaded })
 }
 
-/// A dial plan file as read: where it is and its bytes (parsing is
-/// [`crate::config::DialPlan::parse`]'s job).
-#[derive(Debug, Clone)]
-pub struct DialPlanFile {
-    /// The file.
-    pub path: PathBuf,
-    /// Its content.
-    pub bytes: Vec<u8>,
-}
-
-/// Reads `<name>.xml` (the `dial_template` key; the name matched in any case) from `dir`.
-/// `Ok(None)` when there is no such file: a phone without a dial plan dials numbers as
-/// typed.
-pub fn read_dial_plan(dir: &Path, name: &str) -> Result<Option<DialPlanFile>, ConfigDirError> {
-    let wanted = format!("{name}.xml");
+/// Reads the file called `name` in `dir`, the name matched in any case (the exact
+/// spelling wins over another case): its path and bytes, or `Ok(None)` when there is no
+/// such file. The dial plan (`<dial_template>.xml`) is read this way.
+pub fn read_named(dir: &Path, name: &str) -> Result<Option<(PathBuf, Vec<u8>)>, ConfigDirError> {
     let dir_error = |source| ConfigDirError::Dir { path: dir.to_owned(), source };
     let mut found = None;
     for entry in std::fs::read_dir(dir).map_err(dir_error)? {
         let entry = entry.map_err(dir_error)?;
         let file_name = entry.file_name().to_string_lossy().into_owned();
-        if file_name.eq_ignore_ascii_case(&wanted)
+        if file_name.eq_ignore_ascii_case(name)
             && entry.file_type().is_ok_and(|t| t.is_file() || t.is_symlink())
         {
             // The exact spelling wins over another case.
-            if found.is_none() || file_name == wanted {
+            if found.is_none() || file_name == name {
                 found = Some(dir.join(file_name));
             }
         }
     }
     let Some(path) = found else { return Ok(None) };
     let bytes = std::fs::read(&path).map_err(|source| ConfigDirError::File { path: path.clone(), source })?;
-    Ok(Some(DialPlanFile { path, bytes }))
+    Ok(Some((path, bytes)))
 }

@@ -7,7 +7,9 @@
 //!                 2xx: dialog, ACK, media: a [`Session`] carries the call on
 //!                            ▼                 (hold, re-INVITEs, BYE: see `session`)
 //!                        Connected
-//!  3xx–6xx: Ended(Status) · Timer B / timer_invite_expires: Ended(Timeout)
+//!  3xx with a sip: Contact: new INVITE to it (same Call-ID and From, CSeq + 1, same
+//!       next hop), at most 5 times and never to a target already tried
+//!  other 3xx, 4xx–6xx: Ended(Status) · Timer B / timer_invite_expires: Ended(Timeout)
 //! ```
 //! Like the registration agent, the call never sends anything itself: it returns
 //! [`CallAction`]s for the phone to carry out.
@@ -23,6 +25,9 @@ use rand::Rng;
 use rand::rngs::StdRng;
 use std::net::{IpAddr, SocketAddr};
 use std::time::{Duration, Instant};
+
+/// How many 3xx redirects one call follows.
+pub const MAX_REDIRECTS: usize = 5;
 
 /// A call's handle in the phone.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -182,6 +187,10 @@ pub struct OutgoingCall {
     contact: String,
     /// A 2xx came after we gave up and was hung up at once.
     answered_late: bool,
+    /// The targets a 3xx sent us to so far (redirects followed).
+    redirects: Vec<String>,
+    /// The Request-URI first dialled.
+    dialled: String,
     started: Instant,
     give_up_at: Instant,
 }
@@ -227,6 +236,7 @@ impl OutgoingCall {
             line,
             state: CallState::Calling,
             destination,
+            dialled: target_uri.clone(),
             target_uri,
             call_id: format!("{:016x}@{}", ctx.rng.next_u64(), host_of(ip)),
             from_tag: format!("{:08x}", ctx.rng.next_u32()),
@@ -239,6 +249,7 @@ impl OutgoingCall {
             local,
             contact: String::new(),
             answered_late: false,
+            redirects: Vec::new(),
             started: ctx.now,
             give_up_at: ctx.now + Duration::from_secs(u64::from(config.timers.invite_expires)),
         };
@@ -277,7 +288,10 @@ impl OutgoingCall {
             .proxy_for_line(self.line)
             .and_then(|p| p.address.as_ref().map(|h| host_port(h, p.port)))
             .unwrap_or_default();
-        format!("\"{}\" <sip:{}@{domain}>;tag={}", line.display(), line.name, self.from_tag)
+        // Caller-ID blocking keeps the address (proxies match it with the digest user) and
+        // hides the name; `Privacy: id` asks the proxy to withhold the rest.
+        let display = if config.features.callerid_blocking.is_on() { "Anonymous" } else { line.display() };
+        format!("\"{display}\" <sip:{}@{domain}>;tag={}", line.name, self.from_tag)
     }
 
     fn send_invite(&mut self, ctx: &mut CallCtx<'_>, credentials: Vec<AuthHeader>) {
@@ -297,6 +311,9 @@ impl OutgoingCall {
             .with(HeaderName::UserAgent, crate::ua::PRODUCT)
             .with(HeaderName::Allow, crate::ua::inbound::allow_value())
             .with(HeaderName::ContentType, "application/sdp");
+        if ctx.config.features.callerid_blocking.is_on() {
+            req = req.with(HeaderName::Privacy, "id");
+        }
         self.sent = if credentials.is_empty() { Sent::Plain } else { Sent::Answer };
         for h in credentials {
             req = req.with(h.name, h.value);
@@ -341,6 +358,7 @@ impl OutgoingCall {
                 }
             }
             487 if self.state == CallState::Ending => self.end(ctx, EndReason::Cancelled),
+            300..=399 if self.state != CallState::Ending && self.follow_redirect(ctx, resp) => {}
             _ => self.end(ctx, EndReason::Status { code, reason: reason(resp) }),
         }
     }
@@ -388,6 +406,42 @@ impl OutgoingCall {
         session.ack_2xx(ctx, self.cseq);
         session.remote_description(ctx, sdp::parse(resp.body).map_err(|e| e.to_string()));
         ctx.actions.push(CallAction::Established(Box::new(session)));
+    }
+
+    /// A 3xx: a new INVITE to its first `sip:`/`sips:` Contact not tried yet, through the
+    /// same next hop (RFC 3261 §8.1.3.4); false when there is none or
+    /// [`MAX_REDIRECTS`] were followed already.
+    fn follow_redirect(&mut self, ctx: &mut CallCtx<'_>, resp: &Message<'_>) -> bool {
+        if self.redirects.len() >= MAX_REDIRECTS {
+            return false;
+        }
+        let Ok(crate::sip::message::name_addr::Contacts::List(contacts)) = resp.contacts() else {
+            return false;
+        };
+        let next = contacts
+            .iter()
+            .filter(|c| matches!(c.addr.uri, crate::sip::message::uri::Uri::Sip(_)))
+            .map(|c| String::from_utf8_lossy(c.addr.uri_raw).into_owned())
+            .find(|uri| *uri != self.target_uri && *uri != self.dialled && !self.redirects.contains(uri));
+        let Some(next) = next else { return false };
+        self.redirects.push(next.clone());
+        self.target_uri = next;
+        self.sent = Sent::Plain;
+        if let Some(code) = resp.status_code() {
+            self.set_state(ctx, CallState::Proceeding(code));
+        }
+        self.send_invite(ctx, Vec::new());
+        true
+    }
+
+    /// The targets 3xx responses sent this call to, in order.
+    pub fn redirects(&self) -> &[String] {
+        &self.redirects
+    }
+
+    /// The Request-URI the INVITE goes to now (the dialled one, or the last redirect).
+    pub fn target_uri(&self) -> &str {
+        &self.target_uri
     }
 
     /// The INVITE transaction timed out (Timer B).

@@ -149,7 +149,7 @@ impl Phone {
         self.with_session_result(now, id, f).is_some()
     }
 
-    fn with_session_result<R>(
+    pub(super) fn with_session_result<R>(
         &mut self,
         now: Instant,
         id: CallId,
@@ -187,6 +187,7 @@ impl Phone {
                         self.live.remove(&id);
                         self.forget.push_back((now + self.timers.timeout(), id));
                     }
+                    self.transfer_call_changed(now, id, &state);
                     self.outputs.push_back(Output::Event(Event::Call { id, state }));
                 }
                 CallAction::Media(media) => {
@@ -208,6 +209,9 @@ impl Phone {
             } else {
                 let method = msg.cseq().map(|c| c.method.as_bytes().to_ascii_uppercase()).unwrap_or_default();
                 let code = msg.status_code().unwrap_or_default();
+                if method == b"REFER" {
+                    self.refer_response(now, id, code);
+                }
                 self.with_session(now, id, |s, ctx| s.on_other_response(ctx, &method, code));
             }
         } else if invite {
@@ -262,6 +266,11 @@ impl Phone {
     ) -> Option<(CallId, Option<Reply>)> {
         let id = self.session_of(req)?;
         let reply = self.with_session_result(now, id, |s, ctx| s.on_request(ctx, req))?;
+        match (req.method(), reply.as_ref().map(|r| r.code)) {
+            (Some(Method::Refer), Some(202)) => self.refer_received(now, id, req),
+            (Some(Method::Notify), Some(200)) => self.refer_notify(now, id, req),
+            _ => {}
+        }
         Some((id, reply))
     }
 

@@ -5,7 +5,8 @@
 //! 2. Request-URI scheme (§8.2.2.1): neither `sip` nor `sips` → 416;
 //! 3. a To tag with no matching dialog (§12.2.2) → 481;
 //! 4. `Require` with an option tag we lack (§8.2.2.3) → 420 with Unsupported;
-//! 5. content (§8.2.3): a body type we do not understand → 415 with Accept;
+//! 5. content (§8.2.3): a body type we do not understand → 415 with Accept (a NOTIFY's
+//!    body is never read, so it is not checked);
 //!    an `Accept` that rules out SDP on a request whose answer carries SDP → 406;
 //! 6. otherwise the method is served.
 //!
@@ -15,8 +16,15 @@ use crate::sip::message::uri::Uri;
 use crate::sip::message::{HeaderName, Message, Method};
 
 /// Methods the phone serves, in the order `Allow` lists them.
-pub const ALLOW: &[Method<'static>] =
-    &[Method::Invite, Method::Ack, Method::Cancel, Method::Bye, Method::Options, Method::Info];
+pub const ALLOW: &[Method<'static>] = &[
+    Method::Invite,
+    Method::Ack,
+    Method::Cancel,
+    Method::Bye,
+    Method::Options,
+    Method::Info,
+    Method::Notify,
+];
 
 /// Option tags the phone supports (`Supported`, and what `Require` may ask for).
 pub const SUPPORTED: &[&str] = &[];
@@ -84,7 +92,8 @@ pub fn classify(req: &Message<'_>) -> Verdict {
             headers: vec![(HeaderName::Unsupported, unsupported.join(", "))],
         };
     }
-    if !req.body.is_empty() {
+    // A NOTIFY's body is not read (check-sync needs none).
+    if !req.body.is_empty() && method != Method::Notify {
         let understood = matches!(req.content_type(), Ok(Some(t)) if t.is("application", "sdp"));
         if !understood {
             return Verdict::Reject { code: 415, headers: vec![(HeaderName::Accept, ACCEPT.into())] };

@@ -11,7 +11,9 @@ use std::net::SocketAddr;
 use std::time::Instant;
 
 impl Phone {
-    /// An admitted INVITE outside any dialog: ring (or 486 when busy and `call_waiting` is 0).
+    /// An admitted INVITE outside any dialog: forwarded or refused by the call features
+    /// (see `features`), 486 when busy and `call_waiting` is 0, else it rings — as a
+    /// waiting call when another call is answered.
     pub(super) fn incoming_invite(
         &mut self,
         now: Instant,
@@ -20,6 +22,9 @@ impl Phone {
         req: &Message<'_>,
         bytes: &[u8],
     ) {
+        if self.screen_invite(now, from, &key, req) {
+            return;
+        }
         if self.has_live_call() && !self.config.features.call_waiting {
             let tag = self.new_tag();
             self.respond_tagged(now, from, &key, req, 486, &[], &tag, None);
@@ -30,9 +35,11 @@ impl Phone {
         let id = CallId(self.next_call);
         let (call, answers) = IncomingCall::ring(id, req, bytes, peer, &mut self.rng);
         let caller = call.caller.clone();
+        let waiting = self.has_answered_call();
         self.track(id, call.call_id.clone());
         self.incoming.insert(id, (call, key));
-        self.outputs.push_back(super::phone::Output::Event(super::phone::Event::IncomingCall { id, caller }));
+        let event = super::phone::Event::IncomingCall { id, caller, waiting };
+        self.outputs.push_back(super::phone::Output::Event(event));
         self.apply_answers(now, id, from, answers);
     }
 
@@ -61,9 +68,13 @@ impl Phone {
         }
     }
 
-    /// Answers a ringing incoming call, with RTP on `rtp_port`.
+    /// Answers a ringing incoming call, with RTP on `rtp_port`. A waiting call's answer
+    /// puts the answered call(s) on hold first.
     pub fn answer(&mut self, now: Instant, id: CallId, rtp_port: u16) {
         let Some(from) = self.incoming.get(&id).map(|(c, _)| c.peer) else { return };
+        if self.incoming.get(&id).is_some_and(|(c, _)| *c.state() == super::call::CallState::Ringing) {
+            self.hold_others(now, id);
+        }
         let advertised = self.advertised_towards(from);
         let mut actions = Vec::new();
         let answers = {

@@ -4,8 +4,10 @@
 
 pub mod call;
 mod calls;
+mod check_sync;
 mod client_side;
 mod dial;
+pub mod features;
 pub mod ghost;
 pub mod inbound;
 pub mod incoming;
@@ -15,5 +17,7 @@ pub mod phone;
 pub mod registration;
 mod server_side;
 pub mod session;
+pub mod transfer;
+mod waiting;
 
 pub use phone::{Event, Output, PRODUCT, Phone, ProbeResult, ResolveRequest, Setup, Transmit};

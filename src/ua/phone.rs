@@ -95,6 +95,28 @@ pub enum Event {
         id: CallId,
         /// The caller, as the From header says.
         caller: String,
+        /// Another call is answered: this one is a waiting call (`call_waiting : 1`);
+        /// answering it puts the answered one on hold (see [`Phone::swap`]).
+        waiting: bool,
+    },
+    /// An incoming INVITE was answered by a call feature and never rang: forwarded (302),
+    /// anonymous call block (433) or Do Not Disturb (486).
+    Screened {
+        /// The caller, as the From header says.
+        caller: String,
+        /// The status sent.
+        code: u16,
+        /// Why, in words (`forwarded to sip:…`, `do not disturb`, …).
+        reason: String,
+    },
+    /// A blind transfer (REFER) of an answered call moved on; see
+    /// [`super::transfer::TransferProgress`].
+    Transfer {
+        /// The call being transferred (ours as transferor, or the one the far end
+        /// asked us to leave as transferee).
+        id: CallId,
+        /// What happened.
+        progress: super::transfer::TransferProgress,
     },
     /// A call agreed on media: start (or update) RTP.
     CallMedia {
@@ -111,6 +133,13 @@ pub enum Event {
         from: RegState,
         /// After.
         to: RegState,
+    },
+    /// A configured proxy sent `NOTIFY` with `Event: check-sync` (answered 200): the
+    /// provider asks the phone to read its files again, and to restart when their `sync`
+    /// value changed.
+    CheckSync {
+        /// Where it came from.
+        from: SocketAddr,
     },
 }
 
@@ -220,6 +249,8 @@ pub struct Phone {
     pub(super) dial_plan: Arc<crate::config::DialPlan>,
     pub(super) next_token: u64,
     pub(super) outputs: VecDeque<Output>,
+    /// Transfers (REFER) in progress, either way.
+    pub(super) transfers: super::transfer::Transfers,
 }
 
 impl Phone {
@@ -265,6 +296,7 @@ impl Phone {
             pending_dials: BTreeMap::new(),
             dial_plan: Arc::default(),
             outputs: VecDeque::new(),
+            transfers: super::transfer::Transfers::default(),
             config,
         };
         match phone.config.nat.address.clone() {
@@ -412,6 +444,7 @@ impl Phone {
             }
         }
         self.call_timers(now);
+        self.transfer_timers(now);
     }
 
     /// The next thing to do, if any.
@@ -425,7 +458,14 @@ impl Phone {
         let clients = self.clients.values().filter_map(|e| e.tx.poll_timeout());
         let agents = self.agents.iter().filter_map(Agent::poll_timeout);
         let forget = self.forget.front().map(|(t, _)| *t);
-        servers.chain(clients).chain(agents).chain(self.calls_poll_timeout()).chain(forget).min()
+        let transfers = self.transfers.poll_timeout();
+        servers
+            .chain(clients)
+            .chain(agents)
+            .chain(self.calls_poll_timeout())
+            .chain(forget)
+            .chain(transfers)
+            .min()
     }
 
     /// The address to advertise (Via, Contact, SDP) towards `peer`, by the NAT rules: the

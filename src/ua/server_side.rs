@@ -112,6 +112,7 @@ impl Phone {
             Some(Method::Invite) => self.incoming_invite(now, from, key, req, bytes),
             // INFO belongs in a dialog (RFC 6086 §4.2.2).
             Some(Method::Info) => self.respond_in_transaction(now, from, key, req, 481, &[]),
+            Some(Method::Notify) => self.serve_notify(now, from, key, req),
             _ => self.respond_in_transaction(now, from, key, req, 500, &[]),
         }
     }
@@ -147,7 +148,7 @@ impl Phone {
         Some(resp)
     }
 
-    fn respond_in_transaction(
+    pub(super) fn respond_in_transaction(
         &mut self,
         now: Instant,
         from: SocketAddr,

@@ -280,14 +280,29 @@ pub fn read_wav_s16(path: &Path) -> Option<(u32, Vec<i16>)> {
     None
 }
 
-/// The frequency of a pure tone, from its zero crossings (0 for silence or less than
-/// 0.1 s of audio). Good enough to tell a 1 kHz tone from a 400 Hz one.
+/// The frequency of a pure tone, from its zero crossings in the 20 ms blocks that sound
+/// (silence before the first packet, or a gap concealed with silence, does not count); 0
+/// for less than 0.1 s of sound. Good enough to tell a 1 kHz tone from a 400 Hz one.
 pub fn tone_hz(rate: u32, samples: &[i16]) -> f64 {
-    if rate == 0 || samples.len() < rate as usize / 10 {
+    let block = (rate as usize / 50).max(1);
+    let (mut crossings, mut sounding) = (0usize, 0usize);
+    for start in (0..samples.len()).step_by(block) {
+        let b = &samples[start..(start + block).min(samples.len())];
+        let loud = b.iter().filter(|s| s.unsigned_abs() > 300).count();
+        if loud * 4 < b.len() {
+            continue;
+        }
+        // From the sample before the block, so a crossing on a block boundary counts too
+        // (missing it read a 400 Hz tone as 375 Hz).
+        let from = start.saturating_sub(1);
+        let with_edge = &samples[from..start + b.len()];
+        crossings += with_edge.windows(2).filter(|w| (w[0] < 0) != (w[1] < 0)).count();
+        sounding += b.len();
+    }
+    if rate == 0 || sounding < rate as usize / 10 {
         return 0.0;
     }
-    let crossings = samples.windows(2).filter(|w| (w[0] < 0) != (w[1] < 0)).count();
-    crossings as f64 / 2.0 / (samples.len() as f64 / f64::from(rate))
+    crossings as f64 / 2.0 / (sounding as f64 / f64::from(rate))
 }
 
 /// Asserts that the WAV at `path` holds at least a second of a tone within `hz` (by zero

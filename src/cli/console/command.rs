@@ -66,8 +66,14 @@ pub enum Command {
     Hold(CallRef),
     /// `resume [CALL]`.
     Resume(CallRef),
-    /// `transfer NUMBER`.
+    /// `transfer NUMBER`: blind transfer of the current call (REFER).
     Transfer(String),
+    /// `forward NUMBER` / `forward off` (`None`): forward all calls (`cfwd_url`).
+    Forward(Option<String>),
+    /// `dnd on` / `dnd off`: do not disturb (`dnd_control`).
+    Dnd(bool),
+    /// `swap`: hold the talking call and resume the held one (call waiting).
+    Swap,
     /// `dtmf DIGITS`.
     Dtmf(String),
     /// `calls`: the calls with state, peer and duration.
@@ -168,6 +174,14 @@ pub fn parse(line: &str) -> Result<Command, ParseError> {
         ["resume", ..] => Command::Resume(call_ref("resume [CALL]")?),
         ["transfer", _] => Command::Transfer(words[1].to_owned()),
         ["transfer", ..] => return Err(ParseError::Usage("transfer NUMBER")),
+        ["forward", "off"] => Command::Forward(None),
+        ["forward", target] if !target.chars().any(|c| c.is_control()) => {
+            Command::Forward(Some((*target).to_owned()))
+        }
+        ["forward", ..] => return Err(ParseError::Usage("forward NUMBER | forward off")),
+        ["dnd", on @ ("on" | "off")] => Command::Dnd(*on == "on"),
+        ["dnd", ..] => return Err(ParseError::Usage("dnd on | dnd off")),
+        ["swap"] => Command::Swap,
         ["dtmf", digits] if !digits.is_empty() && digits.chars().all(|c| DIGITS.contains(c)) => {
             Command::Dtmf(digits.to_ascii_uppercase())
         }
@@ -213,7 +227,10 @@ pub fn help(privileged: bool) -> String {
         ("hangup [CALL]", "end the call (CANCEL or refuse before an answer)", true),
         ("hold [CALL]", "put the call on hold", true),
         ("resume [CALL]", "take it off hold", true),
-        ("transfer NUMBER", "blind transfer (not yet)", true),
+        ("transfer NUMBER", "blind transfer of the current call (REFER)", true),
+        ("forward NUMBER | forward off", "forward all calls (302), or stop", true),
+        ("dnd on | dnd off", "do not disturb: calls get 486 and never ring", true),
+        ("swap", "hold the talking call, resume the held one", true),
         ("dtmf DIGITS", "send 0-9 * # A-D in the call", true),
         ("calls", "the calls: state, peer, duration", false),
         ("help", "this list", false),
@@ -268,6 +285,11 @@ mod tests {
         assert_eq!(parse("hold"), Ok(Command::Hold(None)));
         assert_eq!(parse("resume 2"), Ok(Command::Resume(Some(2))));
         assert_eq!(parse("transfer 555"), Ok(Command::Transfer("555".into())));
+        assert_eq!(parse("forward 0800123"), Ok(Command::Forward(Some("0800123".into()))));
+        assert_eq!(parse("forward off"), Ok(Command::Forward(None)));
+        assert_eq!(parse("dnd on"), Ok(Command::Dnd(true)));
+        assert!(matches!(parse("dnd maybe"), Err(ParseError::Usage(_))));
+        assert_eq!(parse("swap"), Ok(Command::Swap));
         assert_eq!(parse("dtmf 12*#ad"), Ok(Command::Dtmf("12*#AD".into())));
         assert_eq!(parse("calls"), Ok(Command::Calls));
         assert_eq!(parse("?"), Ok(Command::Help));

@@ -56,8 +56,23 @@ impl Controller<'_> {
                 self.pick(call, |c| c.current(), "no call").and_then(|id| self.hold(id, false))
             }
             Command::Transfer(number) => {
-                Err(format!("% transfer {number}: not yet (blind transfer with REFER is still to come)"))
+                self.pick(None, |c| c.current(), "no call").and_then(|id| {
+                    match self.driver.phone.transfer(Instant::now(), id, &number) {
+                        Ok(uri) => Ok(format!("call {}: transferring to {uri}", id.0)),
+                        Err(e) => Err(format!("% transfer {number}: {e}")),
+                    }
+                })
             }
+            Command::Forward(target) => match self.driver.phone.set_forward(target.as_deref()) {
+                Ok(Some(uri)) => Ok(format!("forwarding all calls to {uri}")),
+                Ok(None) => Ok("call forward off".into()),
+                Err(e) => Err(format!("% forward: {e}")),
+            },
+            Command::Dnd(on) => match self.driver.phone.set_dnd(on) {
+                Ok(()) => Ok(format!("do not disturb {}", if on { "on" } else { "off" })),
+                Err(e) => Err(format!("% dnd: {e}")),
+            },
+            Command::Swap => self.swap(),
             Command::Dtmf(digits) => {
                 self.pick(None, |c| c.current(), "no call").and_then(|id| self.dtmf(id, &digits))
             }
@@ -170,6 +185,18 @@ impl Controller<'_> {
         }
     }
 
+    /// `swap`: the talking call goes on hold and the held one is resumed.
+    fn swap(&mut self) -> Result<String, String> {
+        let talking = self.calls.iter().find(|c| c.state == CallState::Connected).map(|c| c.id);
+        let held = self.calls.iter().find(|c| held_by_us(&c.state)).map(|c| c.id);
+        match (talking, held) {
+            (Some(a), Some(b)) if self.driver.phone.swap(Instant::now(), a, b) => {
+                Ok(format!("call {}: on hold; call {}: resuming", a.0, b.0))
+            }
+            _ => Err("% swap: needs one talking call and one held".into()),
+        }
+    }
+
     /// `dtmf DIGITS` (and keypad digits in a call).
     fn dtmf(&mut self, id: CallId, digits: &str) -> Result<String, String> {
         let talking =
@@ -260,7 +287,7 @@ impl Controller<'_> {
             Soft::Answer => self.off_hook(),
             Soft::Hold => self.pick(None, |c| c.current(), "no call").and_then(|id| self.hold(id, true)),
             Soft::Resume => self.pick(None, |c| c.current(), "no call").and_then(|id| self.hold(id, false)),
-            Soft::Transfer => Err("% transfer: not yet".into()),
+            Soft::Transfer => Err("% transfer: give the number with `transfer NUMBER`".into()),
         };
         let said = result.unwrap_or_else(|e| e);
         Ok(format!("soft{n} ({label}): {}", said.trim_end()))

@@ -6,7 +6,8 @@
 
 use super::Controller;
 use crate::io::clock::time_of_day;
-use crate::ua::call::CallState;
+use crate::ua::call::{CallId, CallState};
+use crate::ua::transfer::TransferProgress;
 use crate::ua::{Event, Phone};
 use std::time::{Duration, Instant};
 
@@ -18,7 +19,7 @@ impl Controller<'_> {
         }
         let now = Instant::now();
         match event {
-            Event::IncomingCall { id, caller } => {
+            Event::IncomingCall { id, caller, .. } => {
                 self.calls.incoming(id, &caller, now);
                 self.retone(now).await;
                 match self.options.auto_answer {
@@ -64,8 +65,45 @@ impl Controller<'_> {
                     _ => self.retone(now).await,
                 }
             }
-            Event::Registration { .. } | Event::Dropped { .. } | Event::Refused { .. } => {}
+            // Read after this round of events (reading restarts the phone, which runs it).
+            Event::CheckSync { .. } => self.check_sync_due = true,
+            Event::Transfer { id, progress: TransferProgress::Asked { target } } => {
+                self.follow_transfer(id, &target)
+            }
+            Event::Registration { .. }
+            | Event::Dropped { .. }
+            | Event::Refused { .. }
+            | Event::Screened { .. }
+            | Event::Transfer { .. } => {}
         }
+    }
+
+    /// The far end of call `id` transferred us (REFER): call the target, as the 7940 does,
+    /// with RTP on a freshly bound port.
+    fn follow_transfer(&mut self, id: CallId, target: &str) {
+        let line = match self.media.bind(self.driver.phone.config()) {
+            Ok(sockets) => {
+                let port = sockets.port().unwrap_or(self.driver.phone.config().nat.start_media_port);
+                match self.driver.phone.follow_transfer(Instant::now(), id, port) {
+                    Ok(call) => {
+                        self.media.keep(call, sockets);
+                        self.calls.placed(call, 1, target, Instant::now());
+                        format!(
+                            "{} call {}: transferred, calling {target} (call {})",
+                            time_of_day(),
+                            id.0,
+                            call.0
+                        )
+                    }
+                    Err(e) => format!("{} call {}: transfer to {target} failed: {e}", time_of_day(), id.0),
+                }
+            }
+            Err(e) => {
+                let _ = self.driver.phone.decline_transfer(Instant::now(), id);
+                format!("{} call {}: transfer to {target} declined: {e}", time_of_day(), id.0)
+            }
+        };
+        self.say(&line);
     }
 }
 
@@ -74,9 +112,14 @@ impl Controller<'_> {
 pub fn describe(phone: &Phone, event: &Event) -> Option<String> {
     let line = match event {
         Event::Call { id, state } => format!("{} call {}: {state}", time_of_day(), id.0),
-        Event::IncomingCall { id, caller } => {
-            format!("{} call {}: incoming from {caller}", time_of_day(), id.0)
+        Event::IncomingCall { id, caller, waiting } => {
+            let waiting = if *waiting { " (call waiting)" } else { "" };
+            format!("{} call {}: incoming from {caller}{waiting}", time_of_day(), id.0)
         }
+        Event::Screened { caller, code, reason } => {
+            format!("{} call from {caller}: {code}, {reason}", time_of_day())
+        }
+        Event::Transfer { id, progress } => format!("{} call {}: transfer: {progress}", time_of_day(), id.0),
         Event::Registration { binding, from, to } => {
             let detail = phone
                 .registrations(Instant::now())
@@ -85,6 +128,9 @@ pub fn describe(phone: &Phone, event: &Event) -> Option<String> {
                 .and_then(|s| s.last_failure.map(|f| format!(" — {f}")))
                 .unwrap_or_default();
             format!("{} line {binding}: {from} -> {to}{detail}", time_of_day())
+        }
+        Event::CheckSync { from } => {
+            format!("{} check-sync from {from}: reading the files again", time_of_day())
         }
         Event::CallMedia { .. } | Event::Dropped { .. } | Event::Refused { .. } => return None,
     };

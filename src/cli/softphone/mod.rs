@@ -5,6 +5,7 @@
 //!
 //! ```text
 //!  SIGINT/SIGTERM ─▶ stop    SIGHUP ─▶ reset          console lines ─▶ commands
+//!  (check-sync NOTIFY ─▶ read the files; `sync` changed ─▶ reset)
 //!          └──────────────────┴────── Wake ◀──────────────┘   trace copies ─▶ monitors
 //!                                      │
 //!  datagrams, SIP timers ─▶ Driver::run_until ─▶ events ─▶ handle_event (events.rs, the one
@@ -100,6 +101,8 @@ pub struct Controller<'a> {
     tone_until: Option<Instant>,
     /// The screen (`--ui` on a terminal).
     ui: Option<ui::Ui>,
+    /// A check-sync NOTIFY came: read the files after this round of events.
+    check_sync_due: bool,
 }
 
 impl<'a> Controller<'a> {
@@ -130,6 +133,7 @@ impl<'a> Controller<'a> {
             handset,
             tone_until: None,
             ui,
+            check_sync_due: false,
         };
         controller.telnet_as_configured().await;
         if controller.options.register {
@@ -147,6 +151,12 @@ impl<'a> Controller<'a> {
             let (events, wake) = self.wait(deadline).await?;
             for event in events {
                 self.handle_event(event).await;
+            }
+            if std::mem::take(&mut self.check_sync_due) {
+                let said = self.check_sync().await;
+                let stamp = crate::io::clock::time_of_day();
+                let lines: Vec<String> = said.lines().map(|l| format!("{stamp} check-sync: {l}")).collect();
+                self.say(&lines.join("\n"));
             }
             if let Some(wake) = wake {
                 self.on_wake(wake).await;

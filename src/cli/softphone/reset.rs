@@ -1,5 +1,7 @@
-//! `reset` and SIGHUP, as the firmware's reset: the files are read again and the lines
-//! restarted with them.
+//! `reset` and SIGHUP, as the firmware's reset: the files are read again (from the
+//! directory or the TFTP server the phone booted from) and the lines restarted with them.
+//! A check-sync NOTIFY does the same when the new files' `sync` differs from the running
+//! one.
 //!
 //! ```text
 //!  read the files (as at boot) ─ errors? ─▶ refused: the phone goes on unchanged
@@ -17,10 +19,16 @@ use std::time::Instant;
 impl Controller<'_> {
     /// Re-reads the files and restarts the lines; returns what happened, in words.
     pub(super) async fn reset(&mut self) -> String {
-        let Reloaded { config, mac } = match reload_config(self.cli) {
-            Ok(r) => r,
-            Err(e) => return format!("% reset refused, the phone goes on as it was: {e}"),
-        };
+        match reload_config(self.cli).await {
+            Ok(reloaded) => self.reset_with(reloaded).await,
+            Err(e) => format!("% reset refused, the phone goes on as it was: {e}"),
+        }
+    }
+
+    /// Restarts the lines with files already read again (`reset`, SIGHUP, and check-sync
+    /// when `sync` changed).
+    pub(super) async fn reset_with(&mut self, reloaded: Reloaded) -> String {
+        let Reloaded { config, mac, dial_plan } = reloaded;
         let now = Instant::now();
         let live: Vec<_> = self.calls.iter().map(|c| c.id).collect();
         for id in live {
@@ -42,11 +50,13 @@ impl Controller<'_> {
         let mut said = String::new();
         if port == local.port() {
             self.driver.phone = new_phone(config, mac, local);
+            self.driver.phone.set_dial_plan(dial_plan);
         } else {
             let addr = SocketAddr::new(self.options.bind, port);
             match start_phone(config, mac, addr, self.options.trace).await {
                 Ok(driver) => {
                     self.driver = driver;
+                    self.driver.phone.set_dial_plan(dial_plan);
                     said = format!("reset: SIP now on {}\n", self.driver.local_addr());
                 }
                 Err(e) => said = format!("% reset: {e}; the phone keeps its old files\n"),
@@ -59,5 +69,21 @@ impl Controller<'_> {
         }
         let rows = self.driver.phone.registrations(Instant::now()).len();
         said + &format!("reset: the files were read again; {rows} registration(s) restarted")
+    }
+
+    /// Check-sync, as the firmware: the files are read again, and the phone restarts with
+    /// them (as `reset`) only when their `sync` value differs from the running one.
+    pub(super) async fn check_sync(&mut self) -> String {
+        let reloaded = match reload_config(self.cli).await {
+            Ok(r) => r,
+            Err(e) => return format!("% the files cannot be read, the phone goes on as it was: {e}"),
+        };
+        let running = self.driver.phone.config().management.sync.clone();
+        let new = reloaded.config.management.sync.clone();
+        if new == running {
+            return format!("sync is still {running:?}: nothing to do");
+        }
+        let said = self.reset_with(reloaded).await;
+        format!("sync {running:?} -> {new:?}\n{said}")
     }
 }

@@ -13,7 +13,9 @@
 //!       │                 unacknowledged · 488 when nothing matches (session unchanged)
 //!       ├─ hangup: BYE ──▶ Ending ──final response or timeout──▶ Ended(Local)
 //!       └─ BYE from the far end: 200 ──────────────────────────▶ Ended(Remote)
-//!   OPTIONS, INFO: 200 · other methods: 501 with Allow · after the end: 481
+//!   OPTIONS, INFO: 200 · REFER with one Refer-To: 202 (the phone carries the transfer
+//!   out, see `transfer`) · NOTIFY with `Event: refer`: 200 · other methods: 501 with
+//!   Allow · after the end: 481
 //! ```
 //! The hold directions follow RFC 3264 §8.4: we offer `sendonly` to hold (`inactive` when
 //! the far end holds us too) and `sendrecv` (or `recvonly`) to resume; a far-end offer that
@@ -34,6 +36,7 @@ use std::net::{IpAddr, SocketAddr};
 use std::time::{Duration, Instant};
 
 mod ours;
+mod refer;
 mod theirs;
 
 /// Who holds the call.

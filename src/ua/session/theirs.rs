@@ -58,6 +58,15 @@ impl Session {
                 body: None,
             },
             Method::Info => Reply::status(200),
+            // A transfer (RFC 3515): the phone carries it out once this is 202.
+            Method::Refer if !self.live() => Reply::status(481),
+            Method::Refer => match req.count(HeaderName::ReferTo) {
+                1 => Reply::status(202),
+                _ => Reply::status(400),
+            },
+            // Progress of a transfer we asked for (RFC 3515 §2.4.4); other packages: 489.
+            Method::Notify if event_is_refer(req) => Reply::status(200),
+            Method::Notify => Reply::status(489),
             _ => Reply {
                 code: 501,
                 headers: vec![(HeaderName::Allow, allow_value())],
@@ -150,4 +159,13 @@ impl Session {
         }
         self.maybe_reinvite(ctx);
     }
+}
+
+/// Whether a NOTIFY is for the `refer` event package (an `id` parameter may follow).
+fn event_is_refer(req: &Message<'_>) -> bool {
+    req.header(HeaderName::Event).is_some_and(|h| {
+        let value = h.value();
+        let text = String::from_utf8_lossy(&value);
+        text.split(';').next().is_some_and(|package| package.trim().eq_ignore_ascii_case("refer"))
+    })
 }

@@ -8,7 +8,7 @@ mod world;
 
 use sip7940::config::value::Feature;
 use sip7940::ua::Event;
-use sip7940::ua::call::{CallId, CallState, EndReason};
+use sip7940::ua::call::{CallState, EndReason};
 use sip7940::ua::session::Hold;
 use sip7940::ua::transfer::TransferProgress;
 use std::time::Duration;
@@ -16,18 +16,6 @@ use world::{Filter, World, phone_addr, phone_config, registrar_addr, rtp_port};
 
 fn secs(s: u64) -> Duration {
     Duration::from_secs(s)
-}
-
-/// Phones 0, 1, 2 (12345, 23456, 34567), phone 1 configured by `tweak`, all registered.
-fn three(seed: u64, tweak: impl FnOnce(&mut sip7940::config::PhoneConfig)) -> World {
-    let mut w = World::new(seed);
-    w.add_phone(phone_config(0));
-    let mut c1 = phone_config(1);
-    tweak(&mut c1);
-    w.add_phone(c1);
-    w.add_phone(phone_config(2));
-    assert!(w.register_all(secs(10)), "{}", w.trace());
-    w
 }
 
 fn rang(w: &World, i: usize) -> bool {
@@ -44,34 +32,9 @@ fn screened(w: &World, i: usize) -> Vec<(u16, String)> {
         .collect()
 }
 
-fn transfer_events(w: &World, i: usize) -> Vec<TransferProgress> {
-    w.events(i)
-        .iter()
-        .filter_map(|(_, e)| match e {
-            Event::Transfer { progress, .. } => Some(progress.clone()),
-            _ => None,
-        })
-        .collect()
-}
-
-/// Phone `from` calls `number`; the phone `to` answers; both connected.
-fn connect(w: &mut World, from: usize, number: &str, to: usize) -> (CallId, CallId) {
-    let before = w.incoming(to);
-    let a = w.dial(from, number);
-    assert!(w.run_until(|w| w.incoming(to) != before, secs(5)), "{}", w.trace());
-    let b = w.incoming(to).expect("rings");
-    w.answer(to, b);
-    assert!(
-        w.run_until(|w| w.state(from, a) == Some(CallState::Connected) && w.media(to, b).is_some(), secs(5)),
-        "{}",
-        w.trace()
-    );
-    (a, b)
-}
-
 #[test]
 fn forward_all_answers_302_and_the_caller_follows_it() {
-    let mut w = three(1, |c| c.features.cfwd_url = "34567".into());
+    let mut w = World::three(1, |c| c.features.cfwd_url = "34567".into());
     let a = w.dial(0, "23456");
     assert!(w.run_until(|w| w.incoming(2).is_some(), secs(5)), "{}", w.trace());
     assert!(!rang(&w, 1), "a forwarding phone never rings");
@@ -125,7 +88,7 @@ fn forward_loops_and_local_cfwd_enable_0() {
 
     // local_cfwd_enable : 0 leaves forwarding to the proxy: the phone rings, and refuses
     // a runtime forward.
-    let mut w = three(3, |c| {
+    let mut w = World::three(3, |c| {
         c.features.cfwd_url = "34567".into();
         c.features.local_cfwd_enable = false;
     });
@@ -137,7 +100,7 @@ fn forward_loops_and_local_cfwd_enable_0() {
 
 #[test]
 fn do_not_disturb_refuses_with_486_and_respects_forced_values() {
-    let mut w = three(4, |_| {});
+    let mut w = World::three(4, |_| {});
     assert!(!w.phone_ref(1).dnd());
     w.phone(1).set_dnd(true).expect("dnd_control 0 may be toggled");
     let a = w.dial(0, "23456");
@@ -150,14 +113,14 @@ fn do_not_disturb_refuses_with_486_and_respects_forced_values() {
     assert!(w.run_until(|w| rang(w, 1), secs(5)), "{}", w.trace());
 
     // 3: always on, the user cannot turn it off; 2: always off.
-    let mut w = three(5, |c| c.features.dnd_control = Feature::AlwaysOn);
+    let mut w = World::three(5, |c| c.features.dnd_control = Feature::AlwaysOn);
     assert!(w.phone_ref(1).dnd());
     let err = w.phone(1).set_dnd(false).unwrap_err();
     assert_eq!(err.to_string(), "dnd_control is always on (dnd_control : 3)");
     let a = w.dial(0, "23456");
     assert!(w.run_until(|w| matches!(w.state(0, a), Some(CallState::Ended(_))), secs(5)));
     assert!(!rang(&w, 1));
-    let mut w = three(6, |c| c.features.dnd_control = Feature::AlwaysOff);
+    let mut w = World::three(6, |c| c.features.dnd_control = Feature::AlwaysOff);
     assert!(w.phone(1).set_dnd(true).is_err());
     assert!(!w.phone_ref(1).dnd());
 }
@@ -209,8 +172,8 @@ fn callerid_blocking_and_anonymous_call_block() {
 
 #[test]
 fn call_waiting_rings_answering_holds_the_first_and_swap_moves_between_them() {
-    let mut w = three(8, |_| {});
-    let (a0, a1) = connect(&mut w, 0, "23456", 1);
+    let mut w = World::three(8, |_| {});
+    let (a0, a1) = w.connect(0, "23456", 1);
     let c = w.dial(2, "23456");
     assert!(w.run_until(|w| w.incoming(1) != Some(a1), secs(5)), "{}", w.trace());
     let waiting = w.events(1).iter().rev().find_map(|(_, e)| match e {
@@ -245,8 +208,8 @@ fn call_waiting_rings_answering_holds_the_first_and_swap_moves_between_them() {
     assert!(!w.phone(1).swap(now, a1, a1), "a call cannot swap with itself");
 
     // call_waiting : 0 — busy.
-    let mut w = three(9, |c| c.features.call_waiting = false);
-    connect(&mut w, 0, "23456", 1);
+    let mut w = World::three(9, |c| c.features.call_waiting = false);
+    w.connect(0, "23456", 1);
     let c = w.dial(2, "23456");
     assert!(w.run_until(|w| matches!(w.state(2, c), Some(CallState::Ended(_))), secs(5)));
     assert!(matches!(w.state(2, c), Some(CallState::Ended(EndReason::Status { code: 486, .. }))));
@@ -255,14 +218,14 @@ fn call_waiting_rings_answering_holds_the_first_and_swap_moves_between_them() {
 #[test]
 fn blind_transfer_with_refer_both_ways() {
     // 0 calls 1; 1 transfers 0 to 2 (phone 1 is the transferor, phone 0 the transferee).
-    let mut w = three(10, |_| {});
-    let (a0, a1) = connect(&mut w, 0, "23456", 1);
+    let mut w = World::three(10, |_| {});
+    let (a0, a1) = w.connect(0, "23456", 1);
     let now = w.now();
     let uri = w.phone(1).transfer(now, a1, "34567").expect("REFER");
     assert!(uri.starts_with("sip:34567@198.51.100.5"), "{uri}");
-    assert!(w.run_until(|w| !transfer_events(w, 0).is_empty(), secs(2)), "{}", w.trace());
-    let TransferProgress::Asked { target } = &transfer_events(&w, 0)[0] else {
-        panic!("{:?}", transfer_events(&w, 0))
+    assert!(w.run_until(|w| !w.transfer_events(0).is_empty(), secs(2)), "{}", w.trace());
+    let TransferProgress::Asked { target, attended: false } = &w.transfer_events(0)[0] else {
+        panic!("{:?}", w.transfer_events(0))
     };
     assert_eq!(*target, uri);
     let now = w.now();
@@ -281,12 +244,12 @@ fn blind_transfer_with_refer_both_ways() {
         w.trace()
     );
     assert_eq!(w.state(2, c), Some(CallState::Connected));
-    let ours = transfer_events(&w, 1);
+    let ours = w.transfer_events(1);
     assert_eq!(ours.first(), Some(&TransferProgress::Referred { target: uri.clone() }));
     assert!(ours.contains(&TransferProgress::Accepted), "{ours:?}");
     assert!(ours.contains(&TransferProgress::Status(100)), "{ours:?}");
     assert_eq!(ours.last(), Some(&TransferProgress::Succeeded));
-    assert_eq!(transfer_events(&w, 0)[1], TransferProgress::Placed { call: new });
+    assert_eq!(w.transfer_events(0)[1], TransferProgress::Placed { call: new });
     // On the wire: REFER answered 202, NOTIFYs with sipfrag answered 200, the last one 200 OK.
     assert_eq!(w.sent(&Filter::response(202, "REFER").from(phone_addr(0))).len(), 1, "{}", w.trace());
     let notifies = w.sent(&Filter::request("NOTIFY").from(phone_addr(0)));
@@ -317,12 +280,12 @@ fn blind_transfer_with_refer_both_ways() {
 
 #[test]
 fn a_failed_transfer_leaves_the_call_up() {
-    let mut w = three(11, |_| {});
-    let (a0, a1) = connect(&mut w, 0, "23456", 1);
+    let mut w = World::three(11, |_| {});
+    let (a0, a1) = w.connect(0, "23456", 1);
     let now = w.now();
     w.phone(1).transfer(now, a1, "34567").expect("REFER");
     assert_eq!(w.phone(1).transfer(now, a1, "34567"), Err(sip7940::ua::transfer::TransferError::InProgress));
-    assert!(w.run_until(|w| !transfer_events(w, 0).is_empty(), secs(2)));
+    assert!(w.run_until(|w| !w.transfer_events(0).is_empty(), secs(2)));
     let now = w.now();
     w.phone(0).follow_transfer(now, a0, rtp_port(0) + 10).expect("follow");
     assert!(w.run_until(|w| w.incoming(2).is_some(), secs(5)), "{}", w.trace());
@@ -330,14 +293,14 @@ fn a_failed_transfer_leaves_the_call_up() {
     w.reject(2, c, 486);
     assert!(
         w.run_until(
-            |w| matches!(transfer_events(w, 1).last(), Some(TransferProgress::Failed { .. })),
+            |w| matches!(w.transfer_events(1).last(), Some(TransferProgress::Failed { .. })),
             secs(5)
         ),
         "{}",
         w.trace()
     );
     assert_eq!(
-        transfer_events(&w, 1).last(),
+        w.transfer_events(1).last(),
         Some(&TransferProgress::Failed { reason: "486 Busy Here".into() })
     );
     w.run_for(secs(6));
@@ -347,19 +310,19 @@ fn a_failed_transfer_leaves_the_call_up() {
     // Declined by the transferee: 603 in the NOTIFY, the call stays.
     let now = w.now();
     w.phone(1).transfer(now, a1, "34567").expect("REFER again");
-    assert!(w.run_until(|w| transfer_events(w, 0).len() >= 4, secs(2)), "{:?}", transfer_events(&w, 0));
+    assert!(w.run_until(|w| w.transfer_events(0).len() >= 4, secs(2)), "{:?}", w.transfer_events(0));
     let now = w.now();
     w.phone(0).decline_transfer(now, a0).expect("decline");
     assert!(
         w.run_until(
-            |w| matches!(transfer_events(w, 1).last(), Some(TransferProgress::Failed { .. })),
+            |w| matches!(w.transfer_events(1).last(), Some(TransferProgress::Failed { .. })),
             secs(5)
         ),
         "{}",
         w.trace()
     );
     assert_eq!(
-        transfer_events(&w, 1).last(),
+        w.transfer_events(1).last(),
         Some(&TransferProgress::Failed { reason: "603 Declined".into() })
     );
     w.run_for(secs(6));

@@ -190,3 +190,79 @@ fn an_invite_without_sdp_gets_an_offer_and_the_answer_comes_in_the_ack() {
     let (_, events) = feed(&mut p, t0, &ack);
     assert!(events.iter().any(|e| matches!(e, Event::CallMedia { .. })), "media from the ACK's answer");
 }
+
+/// `invite(call)` with these extra header lines (each ending in CRLF).
+fn invite_with(call: &str, extra: &str) -> Vec<u8> {
+    let text = String::from_utf8(invite(call, Some(OFFER))).expect("text");
+    text.replacen("Max-Forwards: 70\r\n", &format!("Max-Forwards: 70\r\n{extra}"), 1).into_bytes()
+}
+
+/// A call `c1` answered and acknowledged: its id and our tag.
+fn answered(p: &mut Phone, t0: Instant) -> (CallId, String) {
+    let (sent, events) = feed(p, t0, &invite("c1", Some(OFFER)));
+    let (id, tag) = (incoming_id(&events), to_tag(&sent[0]));
+    p.answer(t0, id, 16384);
+    drain(p);
+    feed(p, t0, &in_dialog("ACK", "c1", &tag, 1, "ack1", ""));
+    assert_eq!(p.call_state(id), Some(&CallState::Connected));
+    (id, tag)
+}
+
+#[test]
+fn an_invite_with_replaces_takes_the_named_call_over_without_ringing() {
+    // call_waiting 0: a second call would get 486, but one that replaces a call is the
+    // same conversation.
+    let (mut p, t0) = phone(false);
+    let (old, tag) = answered(&mut p, t0);
+    let (sent, events) =
+        feed(&mut p, t0, &invite_with("c2", &format!("Replaces: c1;to-tag={tag};from-tag=far\r\n")));
+    let replaces = events.iter().find_map(|e| match e {
+        Event::IncomingCall { id, replaces, waiting, .. } => Some((*id, *replaces, *waiting)),
+        _ => None,
+    });
+    let (new, replaces, waiting) = replaces.expect("the new call is offered");
+    assert_eq!((replaces, waiting), (Some(old), false), "{sent:?}");
+    p.answer(t0, new, 16386);
+    let (sent, _) = drain(&mut p);
+    assert!(sent.iter().any(|m| status(m) == "200" && m.contains("Call-ID: c2")), "{sent:?}");
+    assert!(
+        !sent.iter().any(|m| m.starts_with("INVITE ")),
+        "the old call is not put on hold first: {sent:?}"
+    );
+    // Answered: the replaced call gets its BYE.
+    assert!(sent.iter().any(|m| m.starts_with("BYE ") && m.contains("Call-ID: c1")), "{sent:?}");
+    assert_eq!(p.call_state(new), Some(&CallState::Connected));
+    assert_eq!(p.call_state(old), Some(&CallState::Ending));
+}
+
+#[test]
+fn replaces_that_names_no_answered_call_is_refused_as_rfc_3891_says() {
+    let (mut p, t0) = phone(true);
+    let (_, tag) = answered(&mut p, t0);
+    let cases = [
+        (format!("Replaces: c1;to-tag=other;from-tag=far\r\n"), "481"),
+        (format!("Replaces: nosuch;to-tag={tag};from-tag=far\r\n"), "481"),
+        (format!("Replaces: c1;to-tag={tag};from-tag=far;early-only\r\n"), "486"),
+        ("Replaces: c1;to-tag=x\r\n".to_owned(), "400"),
+        (
+            format!("Replaces: c1;to-tag={tag};from-tag=far\r\nReplaces: c1;to-tag={tag};from-tag=far\r\n"),
+            "400",
+        ),
+    ];
+    for (i, (header, want)) in cases.iter().enumerate() {
+        let (sent, events) = feed(&mut p, t0, &invite_with(&format!("r{i}"), header));
+        assert_eq!(sent.iter().map(|m| status(m)).collect::<Vec<_>>(), vec![*want], "{header}");
+        assert!(!events.iter().any(|e| matches!(e, Event::IncomingCall { .. })), "{header}: nothing rings");
+    }
+    // A call still ringing is not answered yet: nothing to replace.
+    let (sent, _) = feed(&mut p, t0, &invite("c9", Some(OFFER)));
+    let ringing_tag = to_tag(&sent[0]);
+    let (sent, _) =
+        feed(&mut p, t0, &invite_with("r9", &format!("Replaces: c9;to-tag={ringing_tag};from-tag=far\r\n")));
+    assert_eq!(status(&sent[0]), "481");
+    // Ended calls are declined.
+    feed(&mut p, t0, &in_dialog("BYE", "c1", &tag, 2, "bye1", ""));
+    let (sent, _) =
+        feed(&mut p, t0, &invite_with("r10", &format!("Replaces: c1;to-tag={tag};from-tag=far\r\n")));
+    assert_eq!(status(&sent[0]), "603");
+}

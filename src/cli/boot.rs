@@ -54,7 +54,7 @@ pub fn provisioning(cli: &Cli) -> Result<Provisioning, SourceError> {
             (ConfigSource::Tftp { server, options: Default::default() }, cli.mac.or(flash.chosen.mac))
         }
     };
-    Ok(Provisioning { source, mac, overrides })
+    Ok(Provisioning { source, mac, overrides, model: cli.model })
 }
 
 /// Reads the files (on the blocking pool: TFTP waits on its socket).

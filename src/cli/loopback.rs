@@ -296,7 +296,7 @@ pub async fn loopback(driver: &mut Driver, args: &LoopbackArgs) -> (ExitCode, Ou
                             if let Some(pair) = pairs.get_mut(index) {
                                 pair.b = Some(id);
                             }
-                            driver.phone.answer(Instant::now(), id, port);
+                            driver.phone.answer_alongside(Instant::now(), id, port);
                         }
                         Err(e) => {
                             eprintln!("sip7940 loopback: {e}");

@@ -45,6 +45,11 @@ pub struct Cli {
     #[arg(long, global = true, value_name = "HOST[:PORT]", num_args = 0..=1, default_missing_value = "")]
     pub tftp: Option<String>,
 
+    /// The phone model: 7940 (lines 1 and 2) or 7960 (lines 1 to 6); lines past the
+    /// model's keys are not used.
+    #[arg(long, global = true, value_name = "MODEL", default_value = "7940")]
+    pub model: crate::config::Model,
+
     /// Override any CNF key, after both files (repeatable): --set nat_enable=1
     #[arg(long = "set", global = true, value_name = "KEY=VALUE", value_parser = parse_set)]
     pub set: Vec<(String, String)>,

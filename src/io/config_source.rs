@@ -122,6 +122,8 @@ pub struct Provisioning {
     pub mac: Option<Mac>,
     /// `--set` pairs, applied after the files.
     pub overrides: Vec<(String, String)>,
+    /// `--model`: lines past its keys are dropped, with a warning.
+    pub model: crate::config::Model,
 }
 
 impl Provisioning {
@@ -129,7 +131,8 @@ impl Provisioning {
     /// server; from async code use the blocking pool). Remembers the MAC the first load
     /// found, so a reload reads the same phone's file.
     pub fn load(&mut self) -> Result<Booted, SourceError> {
-        let booted = self.source.load(self.mac, &self.overrides)?;
+        let mut booted = self.source.load(self.mac, &self.overrides)?;
+        booted.loaded.fit_model(self.model);
         if self.mac.is_none() {
             self.mac = booted.mac;
         }

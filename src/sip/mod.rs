@@ -4,5 +4,6 @@
 pub mod auth;
 pub mod dialog;
 pub mod message;
+pub mod replaces;
 pub mod transaction;
 pub mod transport;

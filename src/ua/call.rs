@@ -191,6 +191,9 @@ pub struct OutgoingCall {
     redirects: Vec<String>,
     /// The Request-URI first dialled.
     dialled: String,
+    /// Headers every INVITE of the call carries besides the usual ones (`Replaces`,
+    /// `Referred-By` when following an attended transfer).
+    extra_headers: Vec<(HeaderName, String)>,
     started: Instant,
     give_up_at: Instant,
 }
@@ -211,17 +214,19 @@ impl OutgoingCall {
         let domain =
             host_port(proxy.address.as_ref().ok_or_else(|| EndReason::Setup("no proxy".into()))?, proxy.port);
         let target_uri = request_uri(number, &domain, None)?;
-        Self::dial_uri(id, line, target_uri, destination, rtp_port, ctx)
+        Self::dial_uri(id, line, target_uri, destination, rtp_port, Vec::new(), ctx)
     }
 
     /// Places a call from line `line` (1-based) to `target_uri` (the Request-URI and To),
-    /// sending its INVITE to `destination` with an SDP offer for `rtp_port`.
+    /// sending its INVITE to `destination` with an SDP offer for `rtp_port` and
+    /// `extra_headers` besides the usual ones.
     pub fn dial_uri(
         id: CallId,
         line: usize,
         target_uri: String,
         destination: SocketAddr,
         rtp_port: u16,
+        extra_headers: Vec<(HeaderName, String)>,
         ctx: &mut CallCtx<'_>,
     ) -> Result<Self, EndReason> {
         let config = ctx.config;
@@ -250,6 +255,7 @@ impl OutgoingCall {
             contact: String::new(),
             answered_late: false,
             redirects: Vec::new(),
+            extra_headers,
             started: ctx.now,
             give_up_at: ctx.now + Duration::from_secs(u64::from(config.timers.invite_expires)),
         };
@@ -313,6 +319,9 @@ impl OutgoingCall {
             .with(HeaderName::ContentType, "application/sdp");
         if ctx.config.features.callerid_blocking.is_on() {
             req = req.with(HeaderName::Privacy, "id");
+        }
+        for (name, value) in &self.extra_headers {
+            req = req.with(*name, value.as_str());
         }
         self.sent = if credentials.is_empty() { Sent::Plain } else { Sent::Answer };
         for h in credentials {

@@ -188,6 +188,7 @@ impl Phone {
                         self.forget.push_back((now + self.timers.timeout(), id));
                     }
                     self.transfer_call_changed(now, id, &state);
+                    self.replacing_call_changed(now, id, &state);
                     self.outputs.push_back(Output::Event(Event::Call { id, state }));
                 }
                 CallAction::Media(media) => {

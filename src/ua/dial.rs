@@ -21,17 +21,25 @@ use super::call::{CallCtx, CallId, CallState, EndReason, OutgoingCall, request_u
 use super::phone::{Event, Output, Phone, ResolveFor};
 use crate::config::dialplan::{Dial, Route};
 use crate::config::{Host, ProxyConfig};
+use crate::sip::message::HeaderName;
 use crate::ua::registration::request::host_port;
 use std::net::{IpAddr, SocketAddr};
 use std::time::Instant;
 
+/// What an INVITE is made of, besides the next hop.
+#[derive(Debug, Clone)]
+struct Placing {
+    line: usize,
+    target_uri: String,
+    rtp_port: u16,
+    headers: Vec<(HeaderName, String)>,
+}
+
 /// A call whose next hop is being resolved.
 #[derive(Debug, Clone)]
 pub(super) struct PendingDial {
-    line: usize,
-    target_uri: String,
+    placing: Placing,
     host: String,
-    rtp_port: u16,
 }
 
 /// Where the INVITE goes.
@@ -75,7 +83,21 @@ impl Phone {
         dial: &Dial,
         rtp_port: u16,
     ) -> Result<CallId, EndReason> {
+        self.call_with(now, line, dial, rtp_port, Vec::new())
+    }
+
+    /// [`call`](Self::call) with `headers` in the INVITE besides the usual ones (the
+    /// `Replaces` of an attended transfer).
+    pub fn call_with(
+        &mut self,
+        now: Instant,
+        line: usize,
+        dial: &Dial,
+        rtp_port: u16,
+        headers: Vec<(HeaderName, String)>,
+    ) -> Result<CallId, EndReason> {
         let (target_uri, hop) = self.target(line, dial)?;
+        let placing = Placing { line, target_uri, rtp_port, headers };
         let destination = match hop {
             Hop::Line => self.line_route(line).ok_or_else(|| {
                 EndReason::Setup(format!("line {line} has no resolved proxy yet (register it first)"))
@@ -86,13 +108,13 @@ impl Phone {
                 let id = CallId(self.next_call);
                 self.live.insert(id);
                 self.request_resolve(ResolveFor::Dial(id), host.clone(), port);
-                self.pending_dials.insert(id, PendingDial { line, target_uri, host, rtp_port });
+                self.pending_dials.insert(id, PendingDial { placing, host });
                 return Ok(id);
             }
         };
         self.next_call += 1;
         let id = CallId(self.next_call);
-        self.start_call(now, id, line, target_uri, destination, rtp_port)?;
+        self.start_call(now, id, destination, placing)?;
         Ok(id)
     }
 
@@ -136,17 +158,16 @@ impl Phone {
         &mut self,
         now: Instant,
         id: CallId,
-        line: usize,
-        target_uri: String,
         destination: SocketAddr,
-        rtp_port: u16,
+        placing: Placing,
     ) -> Result<(), EndReason> {
+        let Placing { line, target_uri, rtp_port, headers } = placing;
         let advertised = self.advertised_towards(destination);
         let mut actions = Vec::new();
         let call = {
             let mut ctx =
                 CallCtx { now, config: &self.config, rng: &mut self.rng, advertised, actions: &mut actions };
-            OutgoingCall::dial_uri(id, line, target_uri, destination, rtp_port, &mut ctx)?
+            OutgoingCall::dial_uri(id, line, target_uri, destination, rtp_port, headers, &mut ctx)?
         };
         self.track(id, call.call_id().to_owned());
         self.calls.insert(id, (call, advertised));
@@ -164,9 +185,7 @@ impl Phone {
         let Some(pending) = self.pending_dials.remove(&id) else { return };
         let started = result
             .map_err(|e| EndReason::Setup(format!("cannot resolve {}: {e}", pending.host)))
-            .and_then(|(addr, _)| {
-                self.start_call(now, id, pending.line, pending.target_uri, addr, pending.rtp_port)
-            });
+            .and_then(|(addr, _)| self.start_call(now, id, addr, pending.placing));
         if let Err(reason) = started {
             self.end_pending(id, reason);
         }

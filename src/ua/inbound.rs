@@ -24,10 +24,12 @@ pub const ALLOW: &[Method<'static>] = &[
     Method::Options,
     Method::Info,
     Method::Notify,
+    Method::Refer,
 ];
 
-/// Option tags the phone supports (`Supported`, and what `Require` may ask for).
-pub const SUPPORTED: &[&str] = &[];
+/// Option tags the phone supports (`Supported`, and what `Require` may ask for):
+/// `replaces` (RFC 3891), for attended transfer.
+pub const SUPPORTED: &[&str] = &["replaces"];
 
 /// The body type the phone understands.
 pub const ACCEPT: &str = "application/sdp";

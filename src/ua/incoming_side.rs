@@ -22,10 +22,19 @@ impl Phone {
         req: &Message<'_>,
         bytes: &[u8],
     ) {
-        if self.screen_invite(now, from, &key, req) {
+        let replaces = match self.replaced_call(req) {
+            Ok(replaces) => replaces,
+            Err(super::attended::ReplacesRefused(code)) => {
+                let tag = self.new_tag();
+                self.respond_tagged(now, from, &key, req, code, &[], &tag, None);
+                return;
+            }
+        };
+        // A call that takes over one of ours is not screened: it is the same conversation.
+        if replaces.is_none() && self.screen_invite(now, from, &key, req) {
             return;
         }
-        if self.has_live_call() && !self.config.features.call_waiting {
+        if replaces.is_none() && self.has_live_call() && !self.config.features.call_waiting {
             let tag = self.new_tag();
             self.respond_tagged(now, from, &key, req, 486, &[], &tag, None);
             return;
@@ -33,12 +42,19 @@ impl Phone {
         let peer = req.top_via().map(|v| response_destination(&v, from)).unwrap_or(from);
         self.next_call += 1;
         let id = CallId(self.next_call);
-        let (call, answers) = IncomingCall::ring(id, req, bytes, peer, &mut self.rng);
+        let (call, mut answers) = IncomingCall::ring(id, req, bytes, peer, &mut self.rng);
+        if replaces.is_some() {
+            // It takes over a call in progress: answered at once, it does not ring.
+            answers.retain(|a| !matches!(a, Answer::Respond { code: 180, .. }));
+        }
         let caller = call.caller.clone();
-        let waiting = self.has_answered_call();
+        let waiting = replaces.is_none() && self.has_answered_call();
         self.track(id, call.call_id.clone());
         self.incoming.insert(id, (call, key));
-        let event = super::phone::Event::IncomingCall { id, caller, waiting };
+        if let Some(old) = replaces {
+            self.transfers.replacing.insert(id, old);
+        }
+        let event = super::phone::Event::IncomingCall { id, caller, waiting, replaces };
         self.outputs.push_back(super::phone::Output::Event(event));
         self.apply_answers(now, id, from, answers);
     }
@@ -69,12 +85,22 @@ impl Phone {
     }
 
     /// Answers a ringing incoming call, with RTP on `rtp_port`. A waiting call's answer
-    /// puts the answered call(s) on hold first.
+    /// puts the answered call(s) on hold first, as the Answer key does.
     pub fn answer(&mut self, now: Instant, id: CallId, rtp_port: u16) {
-        let Some(from) = self.incoming.get(&id).map(|(c, _)| c.peer) else { return };
-        if self.incoming.get(&id).is_some_and(|(c, _)| *c.state() == super::call::CallState::Ringing) {
+        // A call that replaces another (attended transfer) takes its place: nothing to hold.
+        let replacing = self.transfers.replacing.contains_key(&id);
+        if !replacing
+            && self.incoming.get(&id).is_some_and(|(c, _)| *c.state() == super::call::CallState::Ringing)
+        {
             self.hold_others(now, id);
         }
+        self.answer_alongside(now, id, rtp_port);
+    }
+
+    /// Answers a ringing incoming call, with RTP on `rtp_port`, leaving the other calls as
+    /// they are (a load test's many calls at once).
+    pub fn answer_alongside(&mut self, now: Instant, id: CallId, rtp_port: u16) {
+        let Some(from) = self.incoming.get(&id).map(|(c, _)| c.peer) else { return };
         let advertised = self.advertised_towards(from);
         let mut actions = Vec::new();
         let answers = {

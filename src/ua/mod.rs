@@ -2,6 +2,7 @@
 //! registering lines, probing inbound reachability (and, as the phone grows, calls).
 //! Pure: time and randomness are passed in.
 
+mod attended;
 pub mod call;
 mod calls;
 mod check_sync;

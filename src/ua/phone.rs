@@ -98,6 +98,10 @@ pub enum Event {
         /// Another call is answered: this one is a waiting call (`call_waiting : 1`);
         /// answering it puts the answered one on hold (see [`Phone::swap`]).
         waiting: bool,
+        /// The call takes over this answered call (an attended transfer's INVITE with
+        /// `Replaces`): answer it at once, without ringing; the old call is hung up when
+        /// it connects.
+        replaces: Option<CallId>,
     },
     /// An incoming INVITE was answered by a call feature and never rang: forwarded (302),
     /// anonymous call block (433) or Do Not Disturb (486).

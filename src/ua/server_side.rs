@@ -113,6 +113,8 @@ impl Phone {
             // INFO belongs in a dialog (RFC 6086 §4.2.2).
             Some(Method::Info) => self.respond_in_transaction(now, from, key, req, 481, &[]),
             Some(Method::Notify) => self.serve_notify(now, from, key, req),
+            // A transfer belongs to a call; out of a dialog there is nothing to transfer.
+            Some(Method::Refer) => self.respond_in_transaction(now, from, key, req, 403, &[]),
             _ => self.respond_in_transaction(now, from, key, req, 500, &[]),
         }
     }

@@ -18,13 +18,15 @@
 //!   decline_transfer(call): NOTIFY "603 Declined" (terminated)
 //! ```
 //! The transferee's NOTIFYs go out at the next [`Phone::handle_timeout`] (due at once), so
-//! the 202 leaves first. A Refer-To's embedded headers (`?Replaces=…`) are dropped: the
-//! target is called as a blind transfer.
+//! the 202 leaves first. A Refer-To's embedded `Replaces` (an attended transfer, see
+//! [`super::attended`]) goes into the INVITE to the target, with the REFER's
+//! `Referred-By`; other embedded headers are dropped.
 
 use super::call::{CallId, CallState, EndReason};
 use super::phone::{Event, Output, Phone};
 use crate::config::dialplan::Dial;
 use crate::sip::message::{HeaderName, Message, Method};
+use crate::sip::replaces::Replaces;
 use std::collections::{BTreeMap, VecDeque};
 use std::time::{Duration, Instant};
 
@@ -57,6 +59,9 @@ pub enum TransferProgress {
     Asked {
         /// The Refer-To URI (embedded headers dropped).
         target: String,
+        /// The REFER carried a `Replaces`: an attended transfer, the target takes the
+        /// call over from the transferor without ringing.
+        attended: bool,
     },
     /// Transferee: the new call to the target was placed.
     Placed {
@@ -73,7 +78,12 @@ impl std::fmt::Display for TransferProgress {
             TransferProgress::Status(code) => write!(f, "the far end's call: {code}"),
             TransferProgress::Succeeded => f.write_str("done, hanging up"),
             TransferProgress::Failed { reason } => write!(f, "failed: {reason}"),
-            TransferProgress::Asked { target } => write!(f, "the far end transfers us to {target}"),
+            TransferProgress::Asked { target, attended: false } => {
+                write!(f, "the far end transfers us to {target}")
+            }
+            TransferProgress::Asked { target, attended: true } => {
+                write!(f, "the far end transfers us to {target} (attended: it replaces their call)")
+            }
             TransferProgress::Placed { call } => write!(f, "calling the target (call {})", call.0),
         }
     }
@@ -90,6 +100,11 @@ pub enum TransferError {
     BadTarget(String),
     /// No transfer of this call was asked for (transferee side).
     NotAsked,
+    /// Attended transfer: the consultation call is not a call of ours.
+    NoConsultation,
+    /// Attended transfer: the consultation call is not answered yet and
+    /// `semi_attended_transfer : 0` asks to wait for the answer.
+    ConsultationNotAnswered,
 }
 
 impl std::fmt::Display for TransferError {
@@ -99,6 +114,10 @@ impl std::fmt::Display for TransferError {
             TransferError::InProgress => f.write_str("a transfer of this call is under way"),
             TransferError::BadTarget(t) => write!(f, "{t:?} is not a number or SIP URI"),
             TransferError::NotAsked => f.write_str("no transfer of this call was asked for"),
+            TransferError::NoConsultation => f.write_str("there is no consultation call to transfer to"),
+            TransferError::ConsultationNotAnswered => f.write_str(
+                "the consultation call is not answered yet (semi_attended_transfer : 0: wait for the answer)",
+            ),
         }
     }
 }
@@ -113,6 +132,16 @@ struct Referred {
     notified: bool,
     /// Hang up if no NOTIFY came by then (set at the 202).
     hang_up_at: Option<Instant>,
+    /// Attended transfer: the consultation call, hung up too when the transfer succeeds.
+    consultation: Option<CallId>,
+}
+
+/// A transfer the far end asked of us (transferee).
+#[derive(Debug)]
+struct Asked {
+    target: String,
+    replaces: Option<Replaces>,
+    referred_by: Option<String>,
 }
 
 /// A NOTIFY the transferee still has to send.
@@ -128,14 +157,21 @@ struct PendingNotify {
 #[derive(Debug, Default)]
 pub struct Transfers {
     referred: BTreeMap<CallId, Referred>,
-    /// Transferee: call → target, until followed or declined.
-    asked: BTreeMap<CallId, String>,
+    /// Transferee: call → what to call, until followed or declined.
+    asked: BTreeMap<CallId, Asked>,
     /// Transferee: new call → the call whose REFER it follows.
     placed: BTreeMap<CallId, CallId>,
     notifies: VecDeque<PendingNotify>,
+    /// Target of an attended transfer: new call → the call it replaces once connected.
+    pub(super) replacing: BTreeMap<CallId, CallId>,
 }
 
 impl Transfers {
+    /// Whether our transfer of `id` is under way.
+    pub(super) fn is_referred(&self, id: CallId) -> bool {
+        self.referred.contains_key(&id)
+    }
+
     /// The next transfer deadline, if any.
     pub(super) fn poll_timeout(&self) -> Option<Instant> {
         let waits = self.referred.values().filter_map(|r| r.hang_up_at);
@@ -155,17 +191,15 @@ pub fn sipfrag_status(body: &[u8]) -> Option<u16> {
     words.next()?.parse::<u16>().ok().filter(|c| (100..700).contains(c))
 }
 
-/// The Refer-To URI of a REFER, without `<>`, parameters of the header or embedded headers.
-fn refer_to(req: &Message<'_>) -> Option<String> {
+/// The Refer-To URI of a REFER, without `<>`, parameters of the header or embedded
+/// headers, and the `Replaces` embedded in it, if any.
+fn refer_to(req: &Message<'_>) -> Option<(String, Option<Replaces>)> {
     let value = req.header(HeaderName::ReferTo)?.value();
-    let text = String::from_utf8_lossy(&value).trim().to_owned();
-    let uri = match text.find('<') {
-        Some(start) => text[start + 1..].split('>').next()?.to_owned(),
-        None => text.split(';').next()?.to_owned(),
-    };
-    let uri = uri.split('?').next()?.trim().to_owned();
+    let text = super::session::uri_of_name_addr(&String::from_utf8_lossy(&value));
+    let (uri, headers) = text.split_once('?').map_or((text.as_str(), None), |(u, h)| (u, Some(h)));
+    let uri = uri.trim().to_owned();
     crate::sip::message::uri::Uri::parse(uri.as_bytes()).ok()?;
-    Some(uri)
+    Some((uri, headers.and_then(|h| Replaces::from_uri_headers(h.as_bytes()))))
 }
 
 impl Phone {
@@ -183,20 +217,36 @@ impl Phone {
         }
         let uri =
             self.forward_uri(target.trim(), 1).ok_or_else(|| TransferError::BadTarget(target.to_owned()))?;
+        self.send_refer(now, id, &uri, None)?;
+        Ok(uri)
+    }
+
+    /// Sends the REFER of call `id` with `Refer-To: <refer_to>` and `Referred-By` = us;
+    /// `consultation` is hung up too when the transfer succeeds.
+    pub(super) fn send_refer(
+        &mut self,
+        now: Instant,
+        id: CallId,
+        refer_to: &str,
+        consultation: Option<CallId>,
+    ) -> Result<(), TransferError> {
         let referred_by = self
             .sessions
             .get(&id)
             .map(|(s, _)| s.local_uri().split(";tag=").next().unwrap_or_default().to_owned())
             .unwrap_or_default();
-        let headers = vec![(HeaderName::ReferTo, format!("<{uri}>")), (HeaderName::ReferredBy, referred_by)];
+        let headers =
+            vec![(HeaderName::ReferTo, format!("<{refer_to}>")), (HeaderName::ReferredBy, referred_by)];
         let sent =
             self.with_session_result(now, id, |s, ctx| s.send_in_dialog(ctx, Method::Refer, headers, None));
         if sent != Some(true) {
             return Err(TransferError::NotAnswered);
         }
-        self.transfers.referred.insert(id, Referred { accepted: false, notified: false, hang_up_at: None });
-        self.transfer_event(id, TransferProgress::Referred { target: uri.clone() });
-        Ok(uri)
+        let referred = Referred { accepted: false, notified: false, hang_up_at: None, consultation };
+        self.transfers.referred.insert(id, referred);
+        let target = refer_to.split('?').next().unwrap_or_default().to_owned();
+        self.transfer_event(id, TransferProgress::Referred { target });
+        Ok(())
     }
 
     /// Transferee: calls the target the far end's REFER on call `id` named, from line 1,
@@ -208,8 +258,16 @@ impl Phone {
         id: CallId,
         rtp_port: u16,
     ) -> Result<CallId, TransferError> {
-        let target = self.transfers.asked.remove(&id).ok_or(TransferError::NotAsked)?;
-        match self.call(now, 1, &Dial::plain(&target), rtp_port) {
+        let Asked { target, replaces, referred_by } =
+            self.transfers.asked.remove(&id).ok_or(TransferError::NotAsked)?;
+        let mut headers = Vec::new();
+        if let Some(replaces) = replaces {
+            headers.push((HeaderName::Replaces, replaces.to_value()));
+        }
+        if let Some(by) = referred_by {
+            headers.push((HeaderName::ReferredBy, by));
+        }
+        match self.call_with(now, 1, &Dial::plain(&target), rtp_port, headers) {
             Ok(call) => {
                 self.transfers.placed.insert(call, id);
                 self.transfer_event(id, TransferProgress::Placed { call });
@@ -267,10 +325,13 @@ impl Phone {
 
     /// A REFER we answered 202 (transferee): NOTIFY 100 and ask the app.
     pub(super) fn refer_received(&mut self, now: Instant, id: CallId, req: &Message<'_>) {
-        let Some(target) = refer_to(req) else { return };
-        self.transfers.asked.insert(id, target.clone());
+        let Some((target, replaces)) = refer_to(req) else { return };
+        let referred_by =
+            req.header(HeaderName::ReferredBy).map(|h| String::from_utf8_lossy(&h.value()).into_owned());
+        let attended = replaces.is_some();
+        self.transfers.asked.insert(id, Asked { target: target.clone(), replaces, referred_by });
         self.queue_notify(now, id, "SIP/2.0 100 Trying", false);
-        self.transfer_event(id, TransferProgress::Asked { target });
+        self.transfer_event(id, TransferProgress::Asked { target, attended });
     }
 
     /// A NOTIFY about our REFER (transferor), answered 200.
@@ -280,11 +341,7 @@ impl Phone {
         referred.notified = true;
         match sipfrag_status(req.body) {
             Some(code @ 100..=199) => self.transfer_event(id, TransferProgress::Status(code)),
-            Some(200..=299) => {
-                self.transfers.referred.remove(&id);
-                self.transfer_event(id, TransferProgress::Succeeded);
-                self.hangup(now, id);
-            }
+            Some(200..=299) => self.transfer_succeeded(now, id),
             Some(code) => {
                 self.transfers.referred.remove(&id);
                 let text = String::from_utf8_lossy(req.body);
@@ -293,6 +350,17 @@ impl Phone {
                 self.transfer_event(id, TransferProgress::Failed { reason });
             }
             None => {}
+        }
+    }
+
+    /// Our transfer of call `id` is done: hang it up, and the consultation call of an
+    /// attended transfer if the target has not ended it already.
+    fn transfer_succeeded(&mut self, now: Instant, id: CallId) {
+        let consultation = self.transfers.referred.remove(&id).and_then(|r| r.consultation);
+        self.transfer_event(id, TransferProgress::Succeeded);
+        self.hangup(now, id);
+        if let Some(c) = consultation.filter(|c| self.live.contains(c)) {
+            self.hangup(now, c);
         }
     }
 
@@ -344,9 +412,7 @@ impl Phone {
             .map(|(id, _)| *id)
             .collect();
         for id in overdue {
-            self.transfers.referred.remove(&id);
-            self.transfer_event(id, TransferProgress::Succeeded);
-            self.hangup(now, id);
+            self.transfer_succeeded(now, id);
         }
         // Transfers of calls that ended meanwhile are over.
         let live = &self.live;

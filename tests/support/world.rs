@@ -29,6 +29,7 @@ use sip7940::registrar::{self, Registrar};
 use sip7940::sdp::Media;
 use sip7940::ua::call::{CallId, CallState};
 use sip7940::ua::registration::RegState;
+use sip7940::ua::transfer::TransferProgress;
 use sip7940::ua::{Event, Output, Phone, Setup};
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::time::{Duration, Instant};
@@ -353,6 +354,43 @@ impl World {
     /// Whether every line of phone `i` is registered.
     pub fn registered(&self, i: usize) -> bool {
         self.phone_ref(i).registrations(self.now).iter().all(|s| s.state == RegState::Registered)
+    }
+
+    /// Phones 0, 1, 2 (12345, 23456, 34567), phone 1 configured by `tweak`, all
+    /// registered.
+    pub fn three(seed: u64, tweak: impl FnOnce(&mut PhoneConfig)) -> World {
+        let mut w = World::new(seed);
+        w.add_phone(phone_config(0));
+        let mut c1 = phone_config(1);
+        tweak(&mut c1);
+        w.add_phone(c1);
+        w.add_phone(phone_config(2));
+        assert!(w.register_all(Duration::from_secs(10)), "{}", w.trace());
+        w
+    }
+
+    /// Phone `from` calls `number`; phone `to` answers; both connected.
+    pub fn connect(&mut self, from: usize, number: &str, to: usize) -> (CallId, CallId) {
+        let before = self.incoming(to);
+        let a = self.dial(from, number);
+        assert!(self.run_until(|w| w.incoming(to) != before, Duration::from_secs(5)), "{}", self.trace());
+        let b = self.incoming(to).expect("rings");
+        self.answer(to, b);
+        let connected =
+            |w: &World| w.state(from, a) == Some(CallState::Connected) && w.media(to, b).is_some();
+        assert!(self.run_until(connected, Duration::from_secs(5)), "{}", self.trace());
+        (a, b)
+    }
+
+    /// The transfer progress phone `i` reported, in order.
+    pub fn transfer_events(&self, i: usize) -> Vec<TransferProgress> {
+        self.events(i)
+            .iter()
+            .filter_map(|(_, e)| match e {
+                Event::Transfer { progress, .. } => Some(progress.clone()),
+                _ => None,
+            })
+            .collect()
     }
 
     /// Phone `i` dials `number` on line 1, offering RTP on [`rtp_port`]`(i)`.

@@ -66,8 +66,14 @@ pub enum Command {
     Hold(CallRef),
     /// `resume [CALL]`.
     Resume(CallRef),
-    /// `transfer NUMBER`: blind transfer of the current call (REFER).
-    Transfer(String),
+    /// `transfer NUMBER`: blind transfer of the current call (REFER); `transfer` alone
+    /// (`None`): the Transfer key — hold the call for a consultation call, or complete
+    /// the transfer to it (attended, with `Replaces`).
+    Transfer(Option<String>),
+    /// `messages`: call the voicemail number (`messages_uri`), as the Messages key.
+    Messages,
+    /// `speed N`: dial speed dial N (`speed_lineN`).
+    Speed(usize),
     /// `forward NUMBER` / `forward off` (`None`): forward all calls (`cfwd_url`).
     Forward(Option<String>),
     /// `dnd on` / `dnd off`: do not disturb (`dnd_control`).
@@ -172,8 +178,16 @@ pub fn parse(line: &str) -> Result<Command, ParseError> {
         ["hangup", ..] => Command::Hangup(call_ref("hangup [CALL]")?),
         ["hold", ..] => Command::Hold(call_ref("hold [CALL]")?),
         ["resume", ..] => Command::Resume(call_ref("resume [CALL]")?),
-        ["transfer", _] => Command::Transfer(words[1].to_owned()),
-        ["transfer", ..] => return Err(ParseError::Usage("transfer NUMBER")),
+        ["transfer"] => Command::Transfer(None),
+        ["transfer", number] => Command::Transfer(Some((*number).to_owned())),
+        ["transfer", ..] => return Err(ParseError::Usage("transfer [NUMBER]")),
+        ["messages"] => Command::Messages,
+        ["messages", ..] => return Err(ParseError::Usage("messages")),
+        ["speed", n] => match n.parse::<usize>() {
+            Ok(n) if (1..=crate::config::phone::SPEED_DIALS).contains(&n) => Command::Speed(n),
+            _ => return Err(ParseError::Usage("speed N (1-5)")),
+        },
+        ["speed", ..] => return Err(ParseError::Usage("speed N (1-5)")),
         ["forward", "off"] => Command::Forward(None),
         ["forward", target] if !target.chars().any(|c| c.is_control()) => {
             Command::Forward(Some((*target).to_owned()))
@@ -228,6 +242,9 @@ pub fn help(privileged: bool) -> String {
         ("hold [CALL]", "put the call on hold", true),
         ("resume [CALL]", "take it off hold", true),
         ("transfer NUMBER", "blind transfer of the current call (REFER)", true),
+        ("transfer", "the Transfer key: hold for a consultation call, then transfer to it", true),
+        ("messages", "call the voicemail (messages_uri)", true),
+        ("speed N", "dial speed dial N (speed_lineN)", true),
         ("forward NUMBER | forward off", "forward all calls (302), or stop", true),
         ("dnd on | dnd off", "do not disturb: calls get 486 and never ring", true),
         ("swap", "hold the talking call, resume the held one", true),
@@ -284,7 +301,11 @@ mod tests {
         assert_eq!(parse("hangup 3"), Ok(Command::Hangup(Some(3))));
         assert_eq!(parse("hold"), Ok(Command::Hold(None)));
         assert_eq!(parse("resume 2"), Ok(Command::Resume(Some(2))));
-        assert_eq!(parse("transfer 555"), Ok(Command::Transfer("555".into())));
+        assert_eq!(parse("transfer 555"), Ok(Command::Transfer(Some("555".into()))));
+        assert_eq!(parse("transfer"), Ok(Command::Transfer(None)));
+        assert_eq!(parse("messages"), Ok(Command::Messages));
+        assert_eq!(parse("speed 3"), Ok(Command::Speed(3)));
+        assert!(parse("speed 9").is_err() && parse("speed x").is_err() && parse("transfer 1 2").is_err());
         assert_eq!(parse("forward 0800123"), Ok(Command::Forward(Some("0800123".into()))));
         assert_eq!(parse("forward off"), Ok(Command::Forward(None)));
         assert_eq!(parse("dnd on"), Ok(Command::Dnd(true)));

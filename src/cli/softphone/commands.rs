@@ -55,14 +55,13 @@ impl Controller<'_> {
             Command::Resume(call) => {
                 self.pick(call, |c| c.current(), "no call").and_then(|id| self.hold(id, false))
             }
-            Command::Transfer(number) => {
-                self.pick(None, |c| c.current(), "no call").and_then(|id| {
-                    match self.driver.phone.transfer(Instant::now(), id, &number) {
-                        Ok(uri) => Ok(format!("call {}: transferring to {uri}", id.0)),
-                        Err(e) => Err(format!("% transfer {number}: {e}")),
-                    }
-                })
-            }
+            Command::Transfer(None) => self.transfer_key(),
+            Command::Transfer(Some(number)) => self.pick(None, |c| c.current(), "no call").and_then(|id| {
+                match self.driver.phone.transfer(Instant::now(), id, &number) {
+                    Ok(uri) => Ok(format!("call {}: transferring to {uri}", id.0)),
+                    Err(e) => Err(format!("% transfer {number}: {e}")),
+                }
+            }),
             Command::Forward(target) => match self.driver.phone.set_forward(target.as_deref()) {
                 Ok(Some(uri)) => Ok(format!("forwarding all calls to {uri}")),
                 Ok(None) => Ok("call forward off".into()),
@@ -73,6 +72,8 @@ impl Controller<'_> {
                 Err(e) => Err(format!("% dnd: {e}")),
             },
             Command::Swap => self.swap(),
+            Command::Messages => self.messages(),
+            Command::Speed(n) => self.speed_dial(n),
             Command::Dtmf(digits) => {
                 self.pick(None, |c| c.current(), "no call").and_then(|id| self.dtmf(id, &digits))
             }
@@ -177,6 +178,10 @@ impl Controller<'_> {
     /// `hold` (true) / `resume` (false).
     fn hold(&mut self, id: CallId, hold: bool) -> Result<String, String> {
         let now = Instant::now();
+        if !hold && self.transfer_from == Some(id) {
+            // Back to the held call: the transfer is off.
+            self.transfer_from = None;
+        }
         let done = if hold { self.driver.phone.hold(now, id) } else { self.driver.phone.resume(now, id) };
         match (done, hold) {
             (true, true) => Ok(format!("call {}: putting on hold", id.0)),
@@ -209,6 +214,9 @@ impl Controller<'_> {
 
     /// What the softkeys see.
     pub(super) fn situation(&self) -> Situation {
+        if self.consultation().is_some() {
+            return Situation::Consulting;
+        }
         let current = self.calls.current().and_then(|id| self.calls.get(id));
         match current.map(|c| (&c.state, c.outgoing)) {
             Some((CallState::Connected, _)) => Situation::Connected,
@@ -246,9 +254,32 @@ impl Controller<'_> {
         }
     }
 
-    /// A line key: picks the line (off hook on it when idle).
+    /// `messages`, the Messages key: dials `messages_uri` from the selected line.
+    fn messages(&mut self) -> Result<String, String> {
+        let number = self.driver.phone.config().features.messages_uri.trim().to_owned();
+        if number.is_empty() {
+            return Err("% messages: messages_uri is not set".into());
+        }
+        self.dial(self.keypad.line(), &number)
+    }
+
+    /// `speed N`: dials `speed_lineN` from the selected line.
+    fn speed_dial(&mut self, n: usize) -> Result<String, String> {
+        let speed = self.driver.phone.config().features.speed_dials.get(n.wrapping_sub(1));
+        match speed.map(|s| s.number.trim().to_owned()).filter(|s| !s.is_empty()) {
+            Some(number) => self.dial(self.keypad.line(), &number),
+            None => Err(format!("% speed dial {n}: speed_line{n} is not set")),
+        }
+    }
+
+    /// A line key: picks the line (off hook on it when idle); a key whose line is not
+    /// provisioned but has a speed dial (`speed_lineN`) dials it.
     fn press_line(&mut self, line: usize) -> Result<String, String> {
         if !self.driver.phone.config().lines.get(line - 1).is_some_and(|l| l.is_provisioned()) {
+            let speed = self.driver.phone.config().features.speed_dials.get(line - 1);
+            if speed.is_some_and(|s| !s.number.trim().is_empty()) {
+                return self.speed_dial(line);
+            }
             return Err(format!("% line {line} is not provisioned"));
         }
         self.keypad.select_line(line);
@@ -287,7 +318,7 @@ impl Controller<'_> {
             Soft::Answer => self.off_hook(),
             Soft::Hold => self.pick(None, |c| c.current(), "no call").and_then(|id| self.hold(id, true)),
             Soft::Resume => self.pick(None, |c| c.current(), "no call").and_then(|id| self.hold(id, false)),
-            Soft::Transfer => Err("% transfer: give the number with `transfer NUMBER`".into()),
+            Soft::Transfer => self.transfer_key(),
         };
         let said = result.unwrap_or_else(|e| e);
         Ok(format!("soft{n} ({label}): {}", said.trim_end()))
@@ -314,9 +345,13 @@ impl Controller<'_> {
         }
     }
 
-    /// `test onhook`: hangs the current call up, or drops the digits.
+    /// `test onhook`: hangs the current call up (during a transfer: the consultation
+    /// call), or drops the digits.
     fn on_hook(&mut self) -> Result<String, String> {
         self.keypad.on_hook();
+        if let Some(said) = self.end_consultation() {
+            return Ok(said);
+        }
         match self.calls.current() {
             Some(id) => {
                 self.driver.phone.hangup(Instant::now(), id);

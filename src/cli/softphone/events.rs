@@ -19,8 +19,14 @@ impl Controller<'_> {
         }
         let now = Instant::now();
         match event {
-            Event::IncomingCall { id, caller, .. } => {
+            Event::IncomingCall { id, caller, replaces, .. } => {
                 self.calls.incoming(id, &caller, now);
+                if replaces.is_some() {
+                    // An attended transfer's target: the conversation goes on, no ringing.
+                    let said = self.answer_call(id).unwrap_or_else(|e| e);
+                    self.say(&said);
+                    return;
+                }
                 self.retone(now).await;
                 match self.options.auto_answer {
                     Some(secs) => self.answer_at.push((id, now + Duration::from_secs_f64(secs.max(0.0)))),
@@ -67,7 +73,7 @@ impl Controller<'_> {
             }
             // Read after this round of events (reading restarts the phone, which runs it).
             Event::CheckSync { .. } => self.check_sync_due = true,
-            Event::Transfer { id, progress: TransferProgress::Asked { target } } => {
+            Event::Transfer { id, progress: TransferProgress::Asked { target, .. } } => {
                 self.follow_transfer(id, &target)
             }
             Event::Registration { .. }
@@ -112,9 +118,13 @@ impl Controller<'_> {
 pub fn describe(phone: &Phone, event: &Event) -> Option<String> {
     let line = match event {
         Event::Call { id, state } => format!("{} call {}: {state}", time_of_day(), id.0),
-        Event::IncomingCall { id, caller, waiting } => {
-            let waiting = if *waiting { " (call waiting)" } else { "" };
-            format!("{} call {}: incoming from {caller}{waiting}", time_of_day(), id.0)
+        Event::IncomingCall { id, caller, waiting, replaces } => {
+            let note = match (replaces, waiting) {
+                (Some(old), _) => format!(" (attended transfer: replaces call {})", old.0),
+                (None, true) => " (call waiting)".to_owned(),
+                (None, false) => String::new(),
+            };
+            format!("{} call {}: incoming from {caller}{note}", time_of_day(), id.0)
         }
         Event::Screened { caller, code, reason } => {
             format!("{} call from {caller}: {code}, {reason}", time_of_day())

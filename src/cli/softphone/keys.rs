@@ -55,6 +55,8 @@ pub enum Situation {
     Connected,
     /// The current call is on hold (by us).
     Held,
+    /// A call is held for transfer and the consultation call rings or is answered.
+    Consulting,
 }
 
 /// A softkey's function.
@@ -108,7 +110,9 @@ pub fn softkeys(situation: Situation, off_hook: bool, digits: bool) -> [Option<S
         Situation::Ringing => [Some(Answer), Some(EndCall), None, None],
         Situation::Outgoing => [None, Some(EndCall), None, None],
         Situation::Connected => [Some(Hold), Some(EndCall), Some(Transfer), None],
+        Situation::Held if digits => [Some(Dial), Some(Back), Some(Resume), None],
         Situation::Held => [Some(Resume), Some(EndCall), None, None],
+        Situation::Consulting => [None, Some(EndCall), Some(Transfer), None],
     }
 }
 
@@ -264,6 +268,12 @@ mod tests {
         assert_eq!(softkeys(Situation::Ringing, false, false)[0], Some(Soft::Answer));
         assert_eq!(softkeys(Situation::Connected, false, false)[0], Some(Soft::Hold));
         assert_eq!(softkeys(Situation::Held, false, false)[0], Some(Soft::Resume));
+        assert_eq!(
+            softkeys(Situation::Held, true, true)[0],
+            Some(Soft::Dial),
+            "the transfer target's digits"
+        );
+        assert_eq!(softkeys(Situation::Consulting, true, false)[2], Some(Soft::Transfer));
         assert_eq!(softkeys(Situation::Outgoing, false, false)[0], None);
         assert_eq!(Soft::Back.label(), "<<");
     }

@@ -25,6 +25,7 @@ mod keys;
 mod media;
 mod reset;
 mod tones;
+mod transfer;
 mod ui;
 mod wake;
 
@@ -103,6 +104,8 @@ pub struct Controller<'a> {
     ui: Option<ui::Ui>,
     /// A check-sync NOTIFY came: read the files after this round of events.
     check_sync_due: bool,
+    /// The Transfer key put this call on hold: the next call is the consultation call.
+    transfer_from: Option<CallId>,
 }
 
 impl<'a> Controller<'a> {
@@ -134,6 +137,7 @@ impl<'a> Controller<'a> {
             tone_until: None,
             ui,
             check_sync_due: false,
+            transfer_from: None,
         };
         controller.telnet_as_configured().await;
         if controller.options.register {

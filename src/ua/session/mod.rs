@@ -297,6 +297,17 @@ impl Session {
         &self.dialog.id.local_tag
     }
 
+    /// The far end's tag (From of its requests).
+    pub fn remote_tag(&self) -> &str {
+        &self.dialog.id.remote_tag
+    }
+
+    /// The far end's URI (its address of record: To or From of the call, no tag or
+    /// display name).
+    pub fn remote_uri(&self) -> String {
+        uri_of_name_addr(&self.dialog.remote)
+    }
+
     fn live(&self) -> bool {
         matches!(self.state, CallState::Connected | CallState::Held(_))
     }
@@ -404,4 +415,14 @@ pub fn is_hold(desc: &SessionDescription) -> bool {
 fn via(ctx: &mut CallCtx<'_>) -> (String, String) {
     let branch = format!("z9hG4bK{:016x}", ctx.rng.next_u64());
     (format!("SIP/2.0/UDP {};branch={branch}", ctx.advertised), branch)
+}
+
+/// The URI of a name-addr or addr-spec (`"Bob" <sip:b@h>;tag=x` → `sip:b@h`,
+/// `sip:b@h;tag=x` → `sip:b@h`).
+pub fn uri_of_name_addr(text: &str) -> String {
+    let text = text.trim();
+    match text.find('<') {
+        Some(start) => text[start + 1..].split('>').next().unwrap_or_default().trim().to_owned(),
+        None => text.split(';').next().unwrap_or_default().trim().to_owned(),
+    }
 }

@@ -240,7 +240,7 @@ fn replaces_that_names_no_answered_call_is_refused_as_rfc_3891_says() {
     let (mut p, t0) = phone(true);
     let (_, tag) = answered(&mut p, t0);
     let cases = [
-        (format!("Replaces: c1;to-tag=other;from-tag=far\r\n"), "481"),
+        ("Replaces: c1;to-tag=other;from-tag=far\r\n".to_owned(), "481"),
         (format!("Replaces: nosuch;to-tag={tag};from-tag=far\r\n"), "481"),
         (format!("Replaces: c1;to-tag={tag};from-tag=far;early-only\r\n"), "486"),
         ("Replaces: c1;to-tag=x\r\n".to_owned(), "400"),

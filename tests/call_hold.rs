@@ -361,7 +361,7 @@ fn other_in_dialog_requests() {
     assert_eq!(status(&sent[0]), "200");
     let sent = c.send("OPTIONS", "");
     assert_eq!(status(&sent[0]), "200");
-    assert!(sent[0].contains("Allow: INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, NOTIFY"));
+    assert!(sent[0].contains("Allow: INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, NOTIFY, REFER"));
     // REFER is served (see tests/call_features.rs); one without Refer-To is malformed.
     let sent = c.send("REFER", "");
     assert_eq!(status(&sent[0]), "400");

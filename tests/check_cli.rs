@@ -185,3 +185,26 @@ fn non_utf8_is_a_located_error_not_a_crash() {
     assert_eq!(o.status.code(), Some(1), "{text}");
     assert!(text.contains("SIPDefault.cnf:2: byte 18 is not valid UTF-8"), "{text}");
 }
+
+#[test]
+fn a_7940_warns_about_lines_past_two_and_a_7960_uses_them() {
+    let base = ["check", "--config-dir", "profiles/loopback", "--set", "line3_name=34567"];
+    let o = sip7940(&base);
+    let text = stdout(&o);
+    assert_eq!(o.status.code(), Some(0), "a warning, not an error: {text}");
+    assert_eq!(
+        finding_lines(&text),
+        [
+            "warning --set line3_name: line 3 is provisioned, but a 7940 has 2 lines — it is not used; run with --model 7960 for six lines"
+        ],
+        "{text}"
+    );
+    let o = sip7940(&[&base[..], &["--model", "7960"]].concat());
+    assert_eq!(finding_lines(&stdout(&o)), Vec::<&str>::new(), "{}", stdout(&o));
+    let o = sip7940(&[&base[..], &["--model", "7970"]].concat());
+    assert_eq!(o.status.code(), Some(2), "clap refuses an unknown model");
+    assert!(
+        String::from_utf8_lossy(&o.stderr)
+            .contains("not a phone model: 7940 (two lines) or 7960 (six lines)")
+    );
+}

@@ -122,12 +122,17 @@ fn a_notify_in_a_dialog_we_do_not_have_gets_481() {
 }
 
 #[test]
-fn options_now_lists_notify_in_allow() {
+fn options_lists_notify_and_refer_in_allow_and_supports_replaces() {
     let (mut p, t0) = phone();
     let options = String::from_utf8(notify("o1", None, ""))
         .expect("text")
         .replace("NOTIFY sip", "OPTIONS sip")
         .replace("102 NOTIFY", "102 OPTIONS");
     let (sent, _) = feed(&mut p, t0, PROXY, options.as_bytes());
-    assert!(sent[0].contains("Allow: INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, NOTIFY\r\n"), "{}", sent[0]);
+    assert!(
+        sent[0].contains("Allow: INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, NOTIFY, REFER\r\n"),
+        "{}",
+        sent[0]
+    );
+    assert!(sent[0].contains("Supported: replaces\r\n"), "{}", sent[0]);
 }

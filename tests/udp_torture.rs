@@ -135,7 +135,7 @@ fn every_torture_message_gets_its_answer_and_the_phone_survives() {
     assert_eq!(status_of(&buf[..n]), Some(200));
     assert_eq!(
         header(&buf[..n], "Allow", None).as_deref(),
-        Some("INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, NOTIFY")
+        Some("INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, NOTIFY, REFER")
     );
 }
 

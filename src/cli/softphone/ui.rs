@@ -118,21 +118,30 @@ impl Controller<'_> {
     fn screen(&self, now: Instant) -> Screen {
         let config = self.driver.phone.config();
         let registrations = self.driver.phone.registrations(now);
-        let lines = config
-            .lines
-            .iter()
-            .enumerate()
-            .filter(|(_, l)| l.is_provisioned())
-            .map(|(i, l)| {
-                let key = i + 1;
-                let state = registrations
-                    .iter()
-                    .find(|s| s.binding == Binding::Line(key))
-                    .map_or("NONE", |s| s.state.word());
-                let label = if l.shortname.is_empty() { l.name.clone() } else { l.shortname.clone() };
-                LineRow { key, label, state, selected: self.keypad.line() == key }
+        let lines = config.lines.iter().enumerate().filter(|(_, l)| l.is_provisioned()).map(|(i, l)| {
+            let key = i + 1;
+            let state = registrations
+                .iter()
+                .find(|s| s.binding == Binding::Line(key))
+                .map_or("NONE", |s| s.state.word());
+            let label = if l.shortname.is_empty() { l.name.clone() } else { l.shortname.clone() };
+            LineRow { key, label, state, selected: self.keypad.line() == key }
+        });
+        // A spare line key with a speed dial shows its label (pressing it dials).
+        let speed = config.features.speed_dials.iter().enumerate().filter_map(|(i, s)| {
+            let key = i + 1;
+            let spare =
+                key <= self.cli.model.lines() && !config.lines.get(i).is_some_and(|l| l.is_provisioned());
+            let label = if s.label.is_empty() { s.number.clone() } else { s.label.clone() };
+            (spare && !s.number.trim().is_empty()).then_some(LineRow {
+                key,
+                label,
+                state: "speed dial",
+                selected: false,
             })
-            .collect();
+        });
+        let mut lines: Vec<LineRow> = lines.chain(speed).collect();
+        lines.sort_by_key(|l| l.key);
         let current = self.calls.current();
         let calls = self
             .calls

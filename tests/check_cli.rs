@@ -188,7 +188,17 @@ fn non_utf8_is_a_located_error_not_a_crash() {
 
 #[test]
 fn a_7940_warns_about_lines_past_two_and_a_7960_uses_them() {
-    let base = ["check", "--config-dir", "profiles/loopback", "--set", "line3_name=34567"];
+    let base = [
+        "check",
+        "--config-dir",
+        "profiles/loopback",
+        "--set",
+        "line3_name=34567",
+        "--set",
+        "line3_password=secret34567",
+        "--set",
+        "line3_authname=34567",
+    ];
     let o = sip7940(&base);
     let text = stdout(&o);
     assert_eq!(o.status.code(), Some(0), "a warning, not an error: {text}");

@@ -1,7 +1,9 @@
-//! Attended transfer between three real `sip7940 phone` processes through Kamailio on
-//! 127.0.0.1: 12345 (driven over its telnet console) calls 23456, presses Transfer, calls
-//! 34567, presses Transfer again; 23456 calls 34567 with `Replaces`, and 34567 swaps the
-//! calls without ringing. The audio after the transfer is checked at 34567.
+//! Call features with real processes through Kamailio on 127.0.0.1, the phone driven over
+//! its telnet console. Attended transfer between three `sip7940 phone`s: 12345 calls
+//! 23456, presses Transfer, calls 34567, presses Transfer again; 23456 calls 34567 with
+//! `Replaces`, and 34567 swaps the calls without ringing (the audio after the transfer is
+//! checked at 34567). Call waiting: 12345 talks to baresip when a second call comes in;
+//! answering it holds baresip, `swap` swaps.
 
 #[path = "support/peers.rs"]
 mod peers;
@@ -10,7 +12,7 @@ mod peers;
 mod console;
 
 use console::{Phone, Telnet, phone_at};
-use peers::{KamOpts, Kamailio, assert_tone, sip7940_loopback};
+use peers::{AnswerMode, Baresip, BaresipOpts, KamOpts, Kamailio, assert_tone, sip7940_loopback};
 use std::path::Path;
 use std::time::Duration;
 
@@ -38,10 +40,15 @@ fn wait_log(phone: &Phone, needle: &str, secs: u64) {
     );
 }
 
+/// Kamailio knowing 12345, 23456 and 34567.
+fn kamailio() -> Kamailio {
+    let users = "12345:sipgatepassword,23456:secret23456,34567:secret34567";
+    Kamailio::start(KamOpts { users: users.into(), ..KamOpts::default() })
+}
+
 #[test]
 fn attended_transfer_through_kamailio_between_three_phones() {
-    let users = "12345:sipgatepassword,23456:secret23456,34567:secret34567";
-    let kam = Kamailio::start(KamOpts { users: users.into(), ..KamOpts::default() });
+    let kam = kamailio();
     let dir = tempfile::tempdir().expect("tempdir");
     let (rec2, rec3) = (dir.path().join("23456"), dir.path().join("34567"));
     std::fs::create_dir_all(&rec2).expect("dir");
@@ -91,4 +98,47 @@ fn attended_transfer_through_kamailio_between_three_phones() {
     assert_eq!(transferee.wait_exit(Duration::from_secs(5)).0, Some(0), "{}", transferee.log());
     wait_log(&target, "call 2: Ended: BYE from remote", 10);
     assert_tone(&rec3.join("call-2.wav"), 380.0..420.0, "the target (from the transferee)");
+}
+
+#[test]
+fn call_waiting_with_baresip_answer_holds_the_first_call_and_swap_swaps() {
+    let kam = kamailio();
+    let proxy = format!("sip:127.0.0.1:{}", kam.port);
+    let far = Baresip::start(BaresipOpts::new("23456", "secret23456", &proxy).answer(AnswerMode::Auto));
+    let phone = phone_at(&kam, 2, &["--tone", "700"]);
+    for user in ["12345", "23456"] {
+        assert!(!kam.wait_for_contacts(user, Duration::from_secs(10)).is_empty(), "{user} registered");
+    }
+    let mut t = Telnet::login(phone.console);
+    let said = t.command("dial 23456");
+    assert!(said.contains("call 1: dialing 23456"), "{said}");
+    t.saw("call 1: Connected", 1, Duration::from_secs(10));
+    far.wait_event("CALL_ESTABLISHED", Duration::from_secs(10));
+
+    // 34567 calls in: it rings as a waiting call.
+    let mut caller = sip7940_loopback(kam.port);
+    for set in ["line1_name=34567", "line1_authname=34567", "line1_password=secret34567"] {
+        caller.args(["--set", set]);
+    }
+    caller.args(["call", "12345", "--bind", "127.0.0.1", "--duration", "4", "--tone", "400"]);
+    let caller = std::thread::spawn(move || caller.output().expect("run sip7940 call"));
+    t.saw("(call waiting)", 1, Duration::from_secs(10));
+    let said = t.command("answer 2");
+    assert!(said.contains("call 2: answering"), "{said}");
+    t.saw("call 1: On hold (by us)", 1, Duration::from_secs(5));
+    t.saw("call 2: Connected", 1, Duration::from_secs(5));
+    assert!(kam.wait_for_log("a=sendonly", Duration::from_secs(5)), "the hold went through the proxy");
+    let said = t.command("swap");
+    assert!(said.contains("call 2: on hold; call 1: resuming"), "{said}");
+    t.saw("call 2: On hold (by us)", 1, Duration::from_secs(5));
+    t.saw("call 1: Connected", 2, Duration::from_secs(5));
+
+    let out = caller.join().expect("the caller");
+    let text = String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(text.contains("Connected") && text.contains("hung up here after 4.0 s"), "{text}");
+    t.saw("call 2: Ended: BYE from remote", 1, Duration::from_secs(5));
+    let said = t.command("hangup");
+    assert!(said.contains("call 1: hanging up"), "{said}");
+    far.wait_event("CALL_CLOSED", Duration::from_secs(5));
 }

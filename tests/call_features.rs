@@ -18,6 +18,13 @@ fn secs(s: u64) -> Duration {
     Duration::from_secs(s)
 }
 
+/// Waits until the transferor (phone 1) reports its transfer failed, for `reason`.
+fn assert_transfer_failed(w: &mut World, reason: &str) {
+    let failed = |w: &World| matches!(w.transfer_events(1).last(), Some(TransferProgress::Failed { .. }));
+    assert!(w.run_until(failed, secs(5)), "{}", w.trace());
+    assert_eq!(w.transfer_events(1).last(), Some(&TransferProgress::Failed { reason: reason.into() }));
+}
+
 fn rang(w: &World, i: usize) -> bool {
     w.events(i).iter().any(|(_, e)| matches!(e, Event::IncomingCall { .. }))
 }
@@ -291,18 +298,7 @@ fn a_failed_transfer_leaves_the_call_up() {
     assert!(w.run_until(|w| w.incoming(2).is_some(), secs(5)), "{}", w.trace());
     let c = w.incoming(2).expect("rings");
     w.reject(2, c, 486);
-    assert!(
-        w.run_until(
-            |w| matches!(w.transfer_events(1).last(), Some(TransferProgress::Failed { .. })),
-            secs(5)
-        ),
-        "{}",
-        w.trace()
-    );
-    assert_eq!(
-        w.transfer_events(1).last(),
-        Some(&TransferProgress::Failed { reason: "486 Busy Here".into() })
-    );
+    assert_transfer_failed(&mut w, "486 Busy Here");
     w.run_for(secs(6));
     assert_eq!(w.state(0, a0), Some(CallState::Connected), "{}", w.trace());
     assert_eq!(w.state(1, a1), Some(CallState::Connected));
@@ -313,18 +309,7 @@ fn a_failed_transfer_leaves_the_call_up() {
     assert!(w.run_until(|w| w.transfer_events(0).len() >= 4, secs(2)), "{:?}", w.transfer_events(0));
     let now = w.now();
     w.phone(0).decline_transfer(now, a0).expect("decline");
-    assert!(
-        w.run_until(
-            |w| matches!(w.transfer_events(1).last(), Some(TransferProgress::Failed { .. })),
-            secs(5)
-        ),
-        "{}",
-        w.trace()
-    );
-    assert_eq!(
-        w.transfer_events(1).last(),
-        Some(&TransferProgress::Failed { reason: "603 Declined".into() })
-    );
+    assert_transfer_failed(&mut w, "603 Declined");
     w.run_for(secs(6));
     assert_eq!(w.state(1, a1), Some(CallState::Connected));
 }

@@ -3,6 +3,10 @@
 //! BYE crossing a re-INVITE, and the other in-dialog requests. The far end is scripted;
 //! the phone answers an incoming call through its proxy first.
 
+#[path = "support/phone_io.rs"]
+mod phone_io;
+
+use phone_io::status;
 use sip7940::config::{Host, PhoneConfig, Secret};
 use sip7940::sdp::Direction;
 use sip7940::sip::auth::verify;
@@ -59,10 +63,6 @@ fn respond(req: &str, code: u16, extra: &str, body: &str) -> Vec<u8> {
         body.len()
     )
     .into_bytes()
-}
-
-fn status(m: &str) -> &str {
-    m.get(8..11).unwrap_or("")
 }
 
 impl Call {

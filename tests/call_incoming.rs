@@ -1,8 +1,12 @@
 //! Incoming calls on simulated time (sans-IO): the phone gets INVITEs from its proxy.
 
+#[path = "support/phone_io.rs"]
+mod phone_io;
+
+use phone_io::{drain, status};
 use sip7940::config::{Host, PhoneConfig};
 use sip7940::ua::call::{CallId, CallState, EndReason};
-use sip7940::ua::{Event, Output, Phone, Setup};
+use sip7940::ua::{Event, Phone, Setup};
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
@@ -54,24 +58,7 @@ fn in_dialog(method: &str, call: &str, our_tag: &str, cseq: u32, branch: &str, b
 
 /// Feeds a datagram from the proxy; returns (responses' status lines and bodies, events).
 fn feed(p: &mut Phone, now: Instant, bytes: &[u8]) -> (Vec<String>, Vec<Event>) {
-    p.handle_datagram(now, PROXY.parse::<SocketAddr>().expect("addr"), bytes);
-    drain(p)
-}
-
-fn drain(p: &mut Phone) -> (Vec<String>, Vec<Event>) {
-    let (mut sent, mut events) = (vec![], vec![]);
-    while let Some(o) = p.poll_output() {
-        match o {
-            Output::Transmit(t) => sent.push(String::from_utf8_lossy(&t.bytes).into_owned()),
-            Output::Event(e) => events.push(e),
-            Output::Resolve(_) => {}
-        }
-    }
-    (sent, events)
-}
-
-fn status(m: &str) -> &str {
-    m.get(8..11).unwrap_or("")
+    phone_io::feed(p, now, PROXY.parse::<SocketAddr>().expect("addr"), bytes)
 }
 
 fn to_tag(m: &str) -> String {

@@ -3,8 +3,12 @@
 //! dialog we do not have 481. (What the phone does then is `sip7940 phone`'s: see
 //! tests/tftp_boot.rs.)
 
+#[path = "support/phone_io.rs"]
+mod phone_io;
+
+use phone_io::status;
 use sip7940::config::{Host, PhoneConfig};
-use sip7940::ua::{Event, Output, Phone, Setup};
+use sip7940::ua::{Event, Phone, Setup};
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
@@ -44,20 +48,7 @@ fn notify(branch: &str, event: Option<&str>, extra: &str) -> Vec<u8> {
 }
 
 fn feed(p: &mut Phone, now: Instant, from: &str, bytes: &[u8]) -> (Vec<String>, Vec<Event>) {
-    p.handle_datagram(now, from.parse::<SocketAddr>().expect("addr"), bytes);
-    let (mut sent, mut events) = (vec![], vec![]);
-    while let Some(o) = p.poll_output() {
-        match o {
-            Output::Transmit(t) => sent.push(String::from_utf8_lossy(&t.bytes).into_owned()),
-            Output::Event(e) => events.push(e),
-            Output::Resolve(_) => {}
-        }
-    }
-    (sent, events)
-}
-
-fn status(m: &str) -> &str {
-    m.get(8..11).unwrap_or("")
+    phone_io::feed(p, now, from.parse::<SocketAddr>().expect("addr"), bytes)
 }
 
 fn check_syncs(events: &[Event]) -> usize {

@@ -85,16 +85,13 @@ impl Phone {
 
     /// Target: the live answered call an INVITE's `Replaces` names, if it has one.
     pub(super) fn replaced_call(&self, req: &Message<'_>) -> Result<Option<CallId>, ReplacesRefused> {
-        let values: Vec<String> = req
-            .headers_named(HeaderName::Replaces)
-            .map(|h| String::from_utf8_lossy(&h.value()).into_owned())
-            .collect();
-        let value = match values.as_slice() {
-            [] => return Ok(None),
-            [one] => one,
+        match req.count(HeaderName::Replaces) {
+            0 => return Ok(None),
+            1 => {}
             _ => return Err(ReplacesRefused(400)),
-        };
-        let replaces = Replaces::parse(value).ok_or(ReplacesRefused(400))?;
+        }
+        let value = req.header(HeaderName::Replaces).map(|h| h.value()).unwrap_or_default();
+        let replaces = Replaces::parse(&String::from_utf8_lossy(&value)).ok_or(ReplacesRefused(400))?;
         let found = self.sessions.iter().find(|(_, (s, _))| {
             s.call_id() == replaces.call_id
                 && s.local_tag() == replaces.to_tag

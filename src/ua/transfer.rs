@@ -209,7 +209,7 @@ impl Phone {
     /// far end's call to the target is answered, this call is hung up. Returns the
     /// Refer-To URI.
     pub fn transfer(&mut self, now: Instant, id: CallId, target: &str) -> Result<String, TransferError> {
-        if self.transfers.referred.contains_key(&id) {
+        if self.transfers.is_referred(id) {
             return Err(TransferError::InProgress);
         }
         if !self.sessions.get(&id).is_some_and(|(s, _)| s.is_live()) {
